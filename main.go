@@ -1,0 +1,70 @@
+// Command intro-aws-go is the CDK app of the course's hands-ons: one stack per
+// hands-on. It is the only place that reads the environment and the CDK context;
+// everything it reads is validated into typed props before any stack is built.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/intro-aws-go/intro-aws-go/config"
+	"github.com/intro-aws-go/intro-aws-go/stacks"
+)
+
+func main() {
+	app := awscdk.NewApp(nil)
+	settings, err := config.Load(func(key string) (any, bool) {
+		v := app.Node().TryGetContext(jsii.String(key))
+		return v, v != nil
+	}, os.Getenv)
+	if err != nil {
+		jsii.Close()
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+	buildApp(app, settings)
+	app.Synth(nil)
+	jsii.Close()
+}
+
+// buildApp adds every hands-on stack to app, and the cdk-nag AwsSolutions checks,
+// which turn any unsuppressed finding into a synth error.
+func buildApp(app awscdk.App, s config.Settings) {
+	env := environment(s)
+
+	stacks.NewMyFirstEc2Stack(app, "MyFirstEc2", &stacks.MyFirstEc2StackProps{
+		StackProps:   stackProps(env, "Hands-on #1: a first EC2 instance in a public-only VPC"),
+		InstanceType: s.InstanceType,
+		KeyName:      s.KeyName,
+		SSHCidr:      s.SSHCidr,
+	})
+
+	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+}
+
+// environment pins stacks to the CLI's account and region when it knows them. An empty
+// account must stay nil: CDK rejects "" as an account id.
+func environment(s config.Settings) *awscdk.Environment {
+	if s.Account == "" && s.Region == "" {
+		return nil
+	}
+	env := &awscdk.Environment{}
+	if s.Account != "" {
+		env.Account = jsii.String(s.Account)
+	}
+	if s.Region != "" {
+		env.Region = jsii.String(s.Region)
+	}
+	return env
+}
+
+func stackProps(env *awscdk.Environment, description string) awscdk.StackProps {
+	return awscdk.StackProps{
+		Env:         env,
+		Description: jsii.String("intro-aws-go " + description),
+	}
+}

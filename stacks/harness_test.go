@@ -61,16 +61,20 @@ func synth(t *testing.T, key string, build func(app awscdk.App) awscdk.Stack) *s
 }
 
 func synthesize(build func(app awscdk.App) awscdk.Stack) (s *synthesized, err error) {
-	defer func() {
-		if r := recover(); r != nil { // jsii turns a JavaScript error into a panic
-			err = fmt.Errorf("%v", r)
-		}
-	}()
 	outdir, err := os.MkdirTemp("", "cdk-test-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(outdir)
+	defer func() {
+		if r := recover(); r != nil { // jsii turns a JavaScript error into a panic
+			err = fmt.Errorf("%v", r)
+			// CDK's own policy validation (a feature flag in cdk.json) explains itself in a report.
+			if report, rerr := os.ReadFile(filepath.Join(outdir, "validation-report.json")); rerr == nil {
+				err = fmt.Errorf("%v\n%s", r, report)
+			}
+		}
+	}()
 	ctx, err := appContext()
 	if err != nil {
 		return nil, err

@@ -16,6 +16,9 @@ const (
 	KeyKeyName      = "key_name"
 	KeySSHCidr      = "ssh_cidr"
 	KeyInstanceType = "instance_type"
+	KeySpot         = "spot"
+	KeyIdleStop     = "idle_stop_minutes"
+	KeyMaxVcpus     = "max_vcpus"
 )
 
 // Settings are the validated inputs shared by every stack. Empty strings mean
@@ -28,7 +31,15 @@ type Settings struct {
 
 	KeyName      string // EC2 key pair for SSH; empty: Session Manager only
 	SSHCidr      string // IPv4 CIDR allowed to reach port 22; empty: no inbound rule
-	InstanceType string // overrides the instance type of the EC2 hands-ons
+	InstanceType string // overrides the instance type of the stack being deployed
+
+	// Spot asks the GPU hands-ons (Ec2ForDl, SimpleBatch) for spot capacity.
+	Spot bool
+	// IdleStopMinutes is how long Ec2ForDl may sit idle before it stops itself; nil means
+	// the stack's default, 0 disables the auto-stop.
+	IdleStopMinutes *int
+	// MaxVcpus caps SimpleBatch's compute environment; nil means the stack's default.
+	MaxVcpus *int
 }
 
 // Error is a bad context value. Its message is one line that names the flag, says what
@@ -64,6 +75,17 @@ func Load(lookup Lookup, getenv func(string) string) (Settings, error) {
 	if s.InstanceType, err = optional(lookup, KeyInstanceType, ValidateInstanceType); err != nil {
 		return Settings{}, err
 	}
+	if raw, ok := lookup(KeySpot); ok && raw != nil {
+		if s.Spot, err = ValidateBool(KeySpot, stringValue(raw)); err != nil {
+			return Settings{}, err
+		}
+	}
+	if s.IdleStopMinutes, err = optionalInt(lookup, KeyIdleStop, 0, 24*60, "60", "minutes of idleness before the instance stops itself; 0 turns the auto-stop off"); err != nil {
+		return Settings{}, err
+	}
+	if s.MaxVcpus, err = optionalInt(lookup, KeyMaxVcpus, 1, 10000, "16", "the most vCPUs the compute environment may run at once"); err != nil {
+		return Settings{}, err
+	}
 	return s, nil
 }
 
@@ -74,6 +96,31 @@ func optional(lookup Lookup, key string, validate func(string) (string, error)) 
 		return "", nil
 	}
 	return validate(stringValue(raw))
+}
+
+// optionalInt reads a whole number in [min, max]; absent → nil.
+func optionalInt(lookup Lookup, key string, min, max int, example, meaning string) (*int, error) {
+	raw, ok := lookup(key)
+	if !ok || raw == nil {
+		return nil, nil
+	}
+	v := stringValue(raw)
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n < min || n > max {
+		return nil, &Error{Key: key, Value: v, Problem: fmt.Sprintf("not a whole number from %d to %d (%s)", min, max, meaning), Example: example}
+	}
+	return &n, nil
+}
+
+// ValidateBool accepts true/false (and yes/no, 1/0), as typed after -c.
+func ValidateBool(key, v string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "true", "yes", "1", "on":
+		return true, nil
+	case "false", "no", "0", "off":
+		return false, nil
+	}
+	return false, &Error{Key: key, Value: v, Problem: "not true or false", Example: "true"}
 }
 
 // stringValue renders a context value as the learner typed it. Values from `-c` are

@@ -58,6 +58,10 @@ func TestLoadRejectsBadValuesWithOneLineNamingTheFlag(t *testing.T) {
 		{KeyInstanceType, "", "empty"},
 		{KeyInstanceType, "t3.micro; rm", "family.size"},
 		{KeyInstanceType, 42.0, "family.size"},
+		{KeySpot, "maybe", "not true or false"},
+		{KeyIdleStop, "-5", "from 0 to 1440"},
+		{KeyIdleStop, "1h", "from 0 to 1440"},
+		{KeyMaxVcpus, "0", "from 1 to 10000"},
 	}
 	for _, c := range cases {
 		_, err := Load(lookupFrom(map[string]any{c.key: c.value}), env(nil))
@@ -95,6 +99,20 @@ func TestValidInputsAreAcceptedAndNormalised(t *testing.T) {
 		if got, err := ValidateKeyName(k); err != nil || got != k {
 			t.Errorf("ValidateKeyName(%q) = %q, %v", k, got, err)
 		}
+	}
+}
+
+func TestSpotIdleStopAndMaxVcpus(t *testing.T) {
+	s, err := Load(lookupFrom(map[string]any{KeySpot: "true", KeyIdleStop: "0", KeyMaxVcpus: 32.0}), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Spot || s.IdleStopMinutes == nil || *s.IdleStopMinutes != 0 || s.MaxVcpus == nil || *s.MaxVcpus != 32 {
+		t.Fatalf("got spot=%v idle=%v max=%v", s.Spot, s.IdleStopMinutes, s.MaxVcpus)
+	}
+	s, err = Load(lookupFrom(map[string]any{KeySpot: false}), env(nil))
+	if err != nil || s.Spot || s.IdleStopMinutes != nil || s.MaxVcpus != nil {
+		t.Fatalf("defaults: %+v %v", s, err)
 	}
 }
 

@@ -43,6 +43,17 @@ func buildApp(app awscdk.App, s config.Settings) {
 		SSHCidr:      s.SSHCidr,
 	})
 
+	stacks.NewEc2ForDlStack(app, "Ec2ForDl", &stacks.Ec2ForDlStackProps{
+		StackProps:       stackProps(env, "Hands-on #2: a GPU instance with the Deep Learning AMI (PyTorch)"),
+		InstanceType:     s.InstanceType,
+		ImageParameter:   s.DlamiParameter,
+		KeyName:          s.KeyName,
+		SSHCidr:          s.SSHCidr,
+		Spot:             s.Spot,
+		IdleStopMinutes:  s.IdleStopMinutes,
+		AvailabilityZone: s.AvailabilityZone,
+	})
+
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 }
 

@@ -19,6 +19,8 @@ const (
 	KeySpot         = "spot"
 	KeyIdleStop     = "idle_stop_minutes"
 	KeyMaxVcpus     = "max_vcpus"
+	KeyDlamiParam   = "dlami_parameter"
+	KeyZone         = "availability_zone"
 )
 
 // Settings are the validated inputs shared by every stack. Empty strings mean
@@ -40,6 +42,11 @@ type Settings struct {
 	IdleStopMinutes *int
 	// MaxVcpus caps SimpleBatch's compute environment; nil means the stack's default.
 	MaxVcpus *int
+	// DlamiParameter overrides the public SSM parameter Ec2ForDl takes its image from.
+	DlamiParameter string
+	// AvailabilityZone pins the hands-on VPC's subnet to one zone, for instance types
+	// that the region's first zone does not offer.
+	AvailabilityZone string
 }
 
 // Error is a bad context value. Its message is one line that names the flag, says what
@@ -85,6 +92,43 @@ func Load(lookup Lookup, getenv func(string) string) (Settings, error) {
 	}
 	if s.MaxVcpus, err = optionalInt(lookup, KeyMaxVcpus, 1, 10000, "16", "the most vCPUs the compute environment may run at once"); err != nil {
 		return Settings{}, err
+	}
+	if s.DlamiParameter, err = optional(lookup, KeyDlamiParam, ValidateSSMParameterName); err != nil {
+		return Settings{}, err
+	}
+	if s.AvailabilityZone, err = optional(lookup, KeyZone, ValidateAvailabilityZone); err != nil {
+		return Settings{}, err
+	}
+	return s, nil
+}
+
+// ssmParameterName is an absolute SSM parameter path made of the characters SSM allows.
+var ssmParameterName = regexp.MustCompile(`^/[a-zA-Z0-9_.\-/]+$`)
+
+// ValidateSSMParameterName checks a public SSM parameter path such as the ones AWS
+// publishes image ids under.
+func ValidateSSMParameterName(v string) (string, error) {
+	s := strings.TrimSpace(v)
+	if !ssmParameterName.MatchString(s) || strings.Contains(s, "//") {
+		return "", &Error{Key: KeyDlamiParam, Value: v,
+			Problem: "not an SSM parameter path; copy the name from the DLAMI release notes",
+			Example: "/aws/service/deeplearning/ami/x86_64/oss-nvidia-driver-gpu-pytorch-2.12-ubuntu-24.04/latest/ami-id"}
+	}
+	return s, nil
+}
+
+// zoneName is an Availability Zone name: region plus one letter (ap-northeast-1c,
+// us-east-1a). Local Zones and Wavelength Zones have longer names and are not for this.
+var zoneName = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-[0-9][a-z]$`)
+
+// ValidateAvailabilityZone checks the form of a zone name; whether it belongs to the
+// deploy region is only known at deploy time.
+func ValidateAvailabilityZone(v string) (string, error) {
+	s := strings.TrimSpace(v)
+	if !zoneName.MatchString(s) {
+		return "", &Error{Key: KeyZone, Value: v,
+			Problem: "not an Availability Zone name (region plus a letter); `go run ./cmd/preflight` lists the zones that offer your instance type",
+			Example: "ap-northeast-1c"}
 	}
 	return s, nil
 }

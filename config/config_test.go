@@ -62,6 +62,10 @@ func TestLoadRejectsBadValuesWithOneLineNamingTheFlag(t *testing.T) {
 		{KeyIdleStop, "-5", "from 0 to 1440"},
 		{KeyIdleStop, "1h", "from 0 to 1440"},
 		{KeyMaxVcpus, "0", "from 1 to 10000"},
+		{KeyDlamiParam, "ami-0123456789abcdef0", "not an SSM parameter path"},
+		{KeyDlamiParam, "/aws//service", "not an SSM parameter path"},
+		{KeyZone, "ap-northeast-1", "not an Availability Zone name"},
+		{KeyZone, "apne1-az4", "not an Availability Zone name"},
 	}
 	for _, c := range cases {
 		_, err := Load(lookupFrom(map[string]any{c.key: c.value}), env(nil))
@@ -113,6 +117,16 @@ func TestSpotIdleStopAndMaxVcpus(t *testing.T) {
 	s, err = Load(lookupFrom(map[string]any{KeySpot: false}), env(nil))
 	if err != nil || s.Spot || s.IdleStopMinutes != nil || s.MaxVcpus != nil {
 		t.Fatalf("defaults: %+v %v", s, err)
+	}
+}
+
+func TestDlamiParameterAndZone(t *testing.T) {
+	s, err := Load(lookupFrom(map[string]any{
+		KeyDlamiParam: "/aws/service/deeplearning/ami/x86_64/oss-nvidia-driver-gpu-pytorch-2.12-ubuntu-24.04/latest/ami-id",
+		KeyZone:       "us-east-1d",
+	}), env(nil))
+	if err != nil || s.AvailabilityZone != "us-east-1d" || !strings.HasSuffix(s.DlamiParameter, "/latest/ami-id") {
+		t.Fatalf("%+v %v", s, err)
 	}
 }
 

@@ -25,6 +25,9 @@ type PublicVpcProps struct {
 	// AzCount is how many Availability Zones get a public subnet (1 or 2). Default 1,
 	// as in the course. Each subnet takes one half of the /23.
 	AzCount int
+	// Zones, when set, names the zones of the subnets (one per subnet) instead of the
+	// region's first ones: for instance types the first zone does not offer.
+	Zones []string
 }
 
 // PublicVpc is a VPC with public subnets only: an internet gateway and a route to it,
@@ -63,10 +66,10 @@ func NewPublicVpc(scope cdkconstructs.Construct, id string, props *PublicVpcProp
 		p.Cidr = DefaultVpcCidr
 	}
 	if p.AzCount == 0 {
-		p.AzCount = 1
+		p.AzCount = max(1, len(p.Zones))
 	}
-	if p.AzCount < 1 || p.AzCount > 2 {
-		panic(fmt.Sprintf("PublicVpc %s: AzCount must be 1 or 2, got %d", id, p.AzCount))
+	if p.AzCount < 1 || p.AzCount > 2 || (len(p.Zones) > 0 && len(p.Zones) != p.AzCount) {
+		panic(fmt.Sprintf("PublicVpc %s: AzCount must be 1 or 2 and match Zones, got %d and %v", id, p.AzCount, p.Zones))
 	}
 
 	this := cdkconstructs.NewConstruct(scope, jsii.String(id))
@@ -105,6 +108,9 @@ func NewPublicVpc(scope cdkconstructs.Construct, id string, props *PublicVpcProp
 	var subnetIDs, zones, routeTables []*string
 	for i := 0; i < p.AzCount; i++ {
 		zone := awscdk.Fn_Select(jsii.Number(i), awscdk.Fn_GetAzs(jsii.String("")))
+		if len(p.Zones) > 0 {
+			zone = jsii.String(p.Zones[i])
+		}
 		subnet := awsec2.NewCfnSubnet(this, jsii.String(fmt.Sprintf("PublicSubnet%d", i+1)), &awsec2.CfnSubnetProps{
 			VpcId:               vpc.AttrVpcId(),
 			AvailabilityZone:    zone,

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
@@ -95,14 +96,16 @@ func synthesize(build func(app awscdk.App) awscdk.Stack) (s *synthesized, err er
 	}
 	for _, m := range *artifact.Messages() {
 		text := fmt.Sprint(m.Entry.Data)
-		if !strings.HasPrefix(text, "AwsSolutions-") {
+		// A rule that crashes on a template reports CdkNagValidationFailure[rule]: the
+		// rule checked nothing, so it counts as a finding too.
+		if !strings.HasPrefix(text, "AwsSolutions-") && !strings.HasPrefix(text, "CdkNagValidationFailure") {
 			continue
 		}
 		line := fmt.Sprintf("%s at %s", strings.SplitN(text, ":", 2)[0], *m.Id)
 		switch m.Level {
-		case "error":
+		case cxapi.SynthesisMessageLevel_ERROR:
 			s.NagErrors = append(s.NagErrors, line)
-		case "warning":
+		case cxapi.SynthesisMessageLevel_WARNING:
 			s.NagWarnings = append(s.NagWarnings, line)
 		}
 	}

@@ -68,7 +68,7 @@ func NewMyFirstEc2Stack(scope cdkconstructs.Construct, id string, props *MyFirst
 	output(stack, "InstancePublicIp", host.Instance().InstancePublicIp(), "Public IPv4 address of the instance")
 	output(stack, "InstanceId", host.Instance().InstanceId(), "Instance id, for the AWS CLI and Session Manager")
 	output(stack, "ConnectWithSessionManager", host.StartSessionCommand(), "Opens a shell with no inbound port (needs the Session Manager plugin)")
-	if ssh := host.SSHCommand(); ssh != nil {
+	if ssh := host.SSHCommand(""); ssh != nil {
 		output(stack, "ConnectWithSsh", ssh, "Logs in with your key pair")
 	}
 	return stack

@@ -1,0 +1,125 @@
+package stacks
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/intro-aws-go/intro-aws-go/constructs"
+)
+
+const (
+	// Ec2ForDlDefaultInstanceType is the course's GPU instance: 1 NVIDIA T4, 4 vCPUs.
+	Ec2ForDlDefaultInstanceType = "g4dn.xlarge"
+	// Ec2ForDlDefaultIdleStopMinutes stops a forgotten instance after an idle hour.
+	Ec2ForDlDefaultIdleStopMinutes = 60
+	// DlamiParameterFormat is AWS's public SSM parameter of the current "Deep Learning
+	// OSS Nvidia Driver AMI GPU PyTorch 2.12 (Ubuntu 24.04)" for a CPU architecture
+	// (x86_64 or arm64). Format from the DLAMI guide's "Finding the ID of a DLAMI".
+	DlamiParameterFormat = "/aws/service/deeplearning/ami/%s/oss-nvidia-driver-gpu-pytorch-2.12-ubuntu-24.04/latest/ami-id"
+
+	jupyterRemotePort = 8888 // where Jupyter listens on the instance
+	jupyterLocalPort  = 8931 // the course's local port
+)
+
+// Ec2ForDlStackProps are the inputs of hands-on #2.
+type Ec2ForDlStackProps struct {
+	awscdk.StackProps
+	// InstanceType defaults to Ec2ForDlDefaultInstanceType.
+	InstanceType string
+	// ImageParameter is the public SSM parameter holding the image id; default
+	// DlamiParameterFormat for the instance type's architecture.
+	ImageParameter string
+	KeyName        string
+	SSHCidr        string
+	// Spot runs the instance on one-time spot capacity.
+	Spot bool
+	// IdleStopMinutes: nil means Ec2ForDlDefaultIdleStopMinutes, 0 turns the auto-stop off.
+	IdleStopMinutes *int
+	// AvailabilityZone pins the subnet, for regions whose first zone lacks the type.
+	AvailabilityZone string
+}
+
+// NewEc2ForDlStack builds hands-on #2 (「深層学習用の GPU インスタンス」): the same public-only
+// network as hands-on #1 and a GPU instance on the AWS Deep Learning AMI with PyTorch,
+// reached by Session Manager port forwarding (Jupyter) with no inbound port open, and
+// stopped automatically when left idle.
+func NewEc2ForDlStack(scope cdkconstructs.Construct, id string, props *Ec2ForDlStackProps) awscdk.Stack {
+	stack := awscdk.NewStack(scope, &id, &props.StackProps)
+
+	instanceType := props.InstanceType
+	if instanceType == "" {
+		instanceType = Ec2ForDlDefaultInstanceType
+	}
+	idleStop := Ec2ForDlDefaultIdleStopMinutes
+	if props.IdleStopMinutes != nil {
+		idleStop = *props.IdleStopMinutes
+	}
+
+	// 1. The network: as in hands-on #1 (10.10.0.0/23, one public subnet, no NAT).
+	var zones []string
+	if props.AvailabilityZone != "" {
+		zones = []string{props.AvailabilityZone}
+	}
+	network := constructs.NewPublicVpc(stack, "Network", &constructs.PublicVpcProps{Zones: zones})
+
+	// 2. The image: the current Deep Learning AMI with PyTorch, read from AWS's public
+	//    SSM parameter when CloudFormation deploys, so it works in every region.
+	imageParameter := props.ImageParameter
+	if imageParameter == "" {
+		arch := "x86_64"
+		if awsec2.NewInstanceType(jsii.String(instanceType)).Architecture() == awsec2.InstanceArchitecture_ARM_64 {
+			arch = "arm64"
+		}
+		imageParameter = fmt.Sprintf(DlamiParameterFormat, arch)
+	}
+	image := awsec2.MachineImage_FromSsmParameter(jsii.String(imageParameter),
+		&awsec2.SsmParameterImageOptions{Os: awsec2.OperatingSystemType_LINUX})
+
+	// 3. The GPU instance: no inbound port unless ssh_cidr, IMDSv2, encrypted root
+	//    volume of the image's own size, idle auto-stop.
+	host := constructs.NewSecureInstance(stack, "Ec2ForDlInstance", &constructs.SecureInstanceProps{
+		Network:         network,
+		InstanceType:    instanceType,
+		MachineImage:    image,
+		RootDeviceName:  "/dev/sda1", // Ubuntu images
+		RootVolumeGiB:   0,           // the image's size: DLAMIs grow with each release
+		SSHCidr:         props.SSHCidr,
+		KeyName:         props.KeyName,
+		LoginUser:       "ubuntu",
+		Spot:            props.Spot,
+		IdleStopMinutes: idleStop,
+	})
+	instance := host.Instance()
+
+	// 4. How to reach the instance and Jupyter.
+	output(stack, "InstancePublicDnsName", instance.InstancePublicDnsName(), "Public DNS name of the instance")
+	output(stack, "InstancePublicIp", instance.InstancePublicIp(), "Public IPv4 address of the instance")
+	output(stack, "InstanceId", instance.InstanceId(), "Instance id, for the AWS CLI and Session Manager")
+	output(stack, "ImageParameter", jsii.String(imageParameter), "Public SSM parameter the image id was read from")
+	output(stack, "ConnectWithSessionManager", host.StartSessionCommand(), "Opens a shell with no inbound port (needs the Session Manager plugin)")
+	output(stack, "JupyterPortForward", host.PortForwardCommand(jupyterRemotePort, jupyterLocalPort),
+		fmt.Sprintf("Forwards http://localhost:%d to Jupyter on the instance through Session Manager", jupyterLocalPort))
+	if ssh := host.SSHCommand(""); ssh != nil {
+		output(stack, "ConnectWithSsh", ssh, "Logs in with your key pair")
+		output(stack, "JupyterSshTunnel", host.SSHCommand(fmt.Sprintf("-L localhost:%d:localhost:%d", jupyterLocalPort, jupyterRemotePort)),
+			"The course's SSH tunnel to Jupyter")
+	}
+	start := constructs.Join("aws ec2 start-instances --region ", awscdk.Aws_REGION(), " --instance-ids ", instance.InstanceId())
+	switch {
+	case idleStop == 0:
+		output(stack, "IdleAutoStop", jsii.String("off (idle_stop_minutes=0): stop the instance yourself"), "Idle auto-stop")
+	case props.Spot:
+		output(stack, "IdleAutoStop", jsii.String(fmt.Sprintf("terminates the spot instance after %d idle minutes; `npx cdk destroy Ec2ForDl` then deploy again for a new one", roundUp5(idleStop))), "Idle auto-stop")
+	default:
+		output(stack, "IdleAutoStop", jsii.String(fmt.Sprintf("stops the instance after %d idle minutes (the disk stays)", roundUp5(idleStop))), "Idle auto-stop")
+		output(stack, "StartAgain", start, "Starts the stopped instance again")
+	}
+	return stack
+}
+
+// roundUp5 is the idle time the alarm really uses: whole 5-minute metric periods.
+func roundUp5(minutes int) int { return (minutes + 4) / 5 * 5 }

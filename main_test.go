@@ -9,11 +9,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
 
 var appBinary string
+
+// appStacks are the stacks the app must synthesize, with the course's names.
+var appStacks = []string{"MyFirstEc2", "Ec2ForDl"}
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "intro-aws-go-app-")
@@ -102,8 +106,16 @@ func TestAppSynthesizesWithoutCredentials(t *testing.T) {
 			if err != nil {
 				t.Fatalf("synth failed: %v\n%s", err, stderr)
 			}
-			if _, err := os.Stat(filepath.Join(outdir, "MyFirstEc2.template.json")); err != nil {
-				t.Fatal(err)
+			amiID := regexp.MustCompile(`ami-[0-9a-f]{8,17}`)
+			for _, stack := range appStacks {
+				template, err := os.ReadFile(filepath.Join(outdir, stack+".template.json"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				// Images come from public SSM parameters at deploy time, in any region.
+				if ids := amiID.FindAll(template, -1); len(ids) != 0 {
+					t.Errorf("%s hard-codes AMI ids: %s", stack, ids)
+				}
 			}
 			raw, err := os.ReadFile(filepath.Join(outdir, "manifest.json"))
 			if err != nil {
@@ -125,8 +137,10 @@ func TestAppSynthesizesWithoutCredentials(t *testing.T) {
 			if name == "pinned" {
 				wantEnv = "aws://123456789012/ap-northeast-1"
 			}
-			if got := manifest.Artifacts["MyFirstEc2"].Environment; got != wantEnv {
-				t.Errorf("MyFirstEc2 environment = %q, want %q", got, wantEnv)
+			for _, stack := range appStacks {
+				if got := manifest.Artifacts[stack].Environment; got != wantEnv {
+					t.Errorf("%s environment = %q, want %q", stack, got, wantEnv)
+				}
 			}
 		})
 	}

@@ -9,11 +9,12 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/intro-aws-go/intro-aws-go/constructs"
+	"github.com/intro-aws-go/intro-aws-go/internal/handsons"
 )
 
 const (
 	// Ec2ForDlDefaultInstanceType is the course's GPU instance: 1 NVIDIA T4, 4 vCPUs.
-	Ec2ForDlDefaultInstanceType = "g4dn.xlarge"
+	Ec2ForDlDefaultInstanceType = handsons.Ec2ForDlInstanceType
 	// Ec2ForDlDefaultIdleStopMinutes stops a forgotten instance after an idle hour.
 	Ec2ForDlDefaultIdleStopMinutes = 60
 	// DlamiParameterFormat is AWS's public SSM parameter of the current "Deep Learning

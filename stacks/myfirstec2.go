@@ -9,11 +9,12 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/intro-aws-go/intro-aws-go/constructs"
+	"github.com/intro-aws-go/intro-aws-go/internal/handsons"
 )
 
 // MyFirstEc2DefaultInstanceType is the smallest burstable type that runs Amazon Linux
 // 2023 comfortably (the course used t2.micro, a generation older).
-const MyFirstEc2DefaultInstanceType = "t3.micro"
+const MyFirstEc2DefaultInstanceType = handsons.MyFirstEc2InstanceType
 
 // MyFirstEc2StackProps are the inputs of hands-on #1.
 type MyFirstEc2StackProps struct {

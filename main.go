@@ -37,14 +37,14 @@ func buildApp(app awscdk.App, s config.Settings) {
 	env := environment(s)
 
 	stacks.NewMyFirstEc2Stack(app, "MyFirstEc2", &stacks.MyFirstEc2StackProps{
-		StackProps:   stackProps(env, "Hands-on #1: a first EC2 instance in a public-only VPC"),
+		StackProps:   stackProps(env, "MyFirstEc2", "Hands-on #1: a first EC2 instance in a public-only VPC"),
 		InstanceType: s.InstanceType,
 		KeyName:      s.KeyName,
 		SSHCidr:      s.SSHCidr,
 	})
 
 	stacks.NewEc2ForDlStack(app, "Ec2ForDl", &stacks.Ec2ForDlStackProps{
-		StackProps:       stackProps(env, "Hands-on #2: a GPU instance with the Deep Learning AMI (PyTorch)"),
+		StackProps:       stackProps(env, "Ec2ForDl", "Hands-on #2: a GPU instance with the Deep Learning AMI (PyTorch)"),
 		InstanceType:     s.InstanceType,
 		ImageParameter:   s.DlamiParameter,
 		KeyName:          s.KeyName,
@@ -54,7 +54,22 @@ func buildApp(app awscdk.App, s config.Settings) {
 		AvailabilityZone: s.AvailabilityZone,
 	})
 
+	tagEverything(app)
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+}
+
+// ProjectTag marks every resource of every stack, so `go run ./cmd/leftovers` can find
+// what is still in the account after `cdk destroy`, and the billing console can filter.
+const ProjectTag = "intro-aws-go"
+
+// tagEverything tags each stack's resources with Project and HandsOn=<stack name>.
+func tagEverything(app awscdk.App) {
+	awscdk.Tags_Of(app).Add(jsii.String("Project"), jsii.String(ProjectTag), nil)
+	for _, child := range *app.Node().Children() {
+		if stack, ok := child.(awscdk.Stack); ok {
+			awscdk.Tags_Of(stack).Add(jsii.String("HandsOn"), stack.StackName(), nil)
+		}
+	}
 }
 
 // environment pins stacks to the CLI's account and region when it knows them. An empty
@@ -73,9 +88,12 @@ func environment(s config.Settings) *awscdk.Environment {
 	return env
 }
 
-func stackProps(env *awscdk.Environment, description string) awscdk.StackProps {
+// stackProps are the props every stack shares. The tags on the stack itself mark the
+// CloudFormation stack (tagEverything marks the resources in the template).
+func stackProps(env *awscdk.Environment, name, description string) awscdk.StackProps {
 	return awscdk.StackProps{
 		Env:         env,
 		Description: jsii.String("intro-aws-go " + description),
+		Tags:        &map[string]*string{"Project": jsii.String(ProjectTag), "HandsOn": jsii.String(name)},
 	}
 }

@@ -6,6 +6,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -125,6 +126,9 @@ func TestAppSynthesizesWithoutCredentials(t *testing.T) {
 				Missing   []any `json:"missing"`
 				Artifacts map[string]struct {
 					Environment string `json:"environment"`
+					Properties  struct {
+						Tags map[string]string `json:"tags"`
+					} `json:"properties"`
 				} `json:"artifacts"`
 			}
 			if err := json.Unmarshal(raw, &manifest); err != nil {
@@ -138,9 +142,14 @@ func TestAppSynthesizesWithoutCredentials(t *testing.T) {
 				wantEnv = "aws://123456789012/ap-northeast-1"
 			}
 			for _, stack := range appStacks {
-				if got := manifest.Artifacts[stack].Environment; got != wantEnv {
-					t.Errorf("%s environment = %q, want %q", stack, got, wantEnv)
+				artifact := manifest.Artifacts[stack]
+				if artifact.Environment != wantEnv {
+					t.Errorf("%s environment = %q, want %q", stack, artifact.Environment, wantEnv)
 				}
+				if tags := artifact.Properties.Tags; tags["Project"] != "intro-aws-go" || tags["HandsOn"] != stack {
+					t.Errorf("%s stack tags = %v, want Project=intro-aws-go HandsOn=%s", stack, tags, stack)
+				}
+				checkResourceTags(t, outdir, stack)
 			}
 		})
 	}
@@ -169,5 +178,45 @@ func TestCdkCliReportsBadContext(t *testing.T) {
 				t.Errorf("output carries a Go panic trace:\n%s", out)
 			}
 		})
+	}
+}
+
+// checkResourceTags fails on a tagged resource that lacks the project's two tags.
+func checkResourceTags(t *testing.T, outdir, stack string) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(outdir, stack+".template.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var template struct {
+		Resources map[string]struct {
+			Type       string
+			Properties struct {
+				Tags any
+			}
+		}
+	}
+	if err := json.Unmarshal(raw, &template); err != nil {
+		t.Fatal(err)
+	}
+	tagged := 0
+	for id, r := range template.Resources {
+		list, ok := r.Properties.Tags.([]any)
+		if !ok {
+			continue // not taggable in CloudFormation, or tags as a map (checked below)
+		}
+		tagged++
+		got := map[string]any{}
+		for _, item := range list {
+			if kv, ok := item.(map[string]any); ok {
+				got[fmt.Sprint(kv["Key"])] = kv["Value"]
+			}
+		}
+		if got["Project"] != "intro-aws-go" || got["HandsOn"] != stack {
+			t.Errorf("%s %s (%s) tags = %v, want Project and HandsOn=%s", stack, id, r.Type, got, stack)
+		}
+	}
+	if tagged == 0 {
+		t.Errorf("%s: no tagged resource at all", stack)
 	}
 }

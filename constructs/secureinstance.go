@@ -232,6 +232,15 @@ func (s *secureInstance) SSHCommand(options string) *string {
 		s.props.LoginUser, "@", s.instance.InstanceId())
 }
 
+// ImageArch is the CPU architecture an instance type needs, as AWS's public image
+// parameters spell it: "arm64" for Graviton types (t4g, g5g, ...), else "x86_64".
+func ImageArch(instanceType string) string {
+	if awsec2.NewInstanceType(jsii.String(instanceType)).Architecture() == awsec2.InstanceArchitecture_ARM_64 {
+		return "arm64"
+	}
+	return "x86_64"
+}
+
 // Join concatenates literal strings and tokens (*string) into one CloudFormation
 // string, for outputs such as ready-to-paste commands.
 func Join(parts ...any) *string {

@@ -71,11 +71,7 @@ func NewEc2ForDlStack(scope cdkconstructs.Construct, id string, props *Ec2ForDlS
 	//    SSM parameter when CloudFormation deploys, so it works in every region.
 	imageParameter := props.ImageParameter
 	if imageParameter == "" {
-		arch := "x86_64"
-		if awsec2.NewInstanceType(jsii.String(instanceType)).Architecture() == awsec2.InstanceArchitecture_ARM_64 {
-			arch = "arm64"
-		}
-		imageParameter = fmt.Sprintf(DlamiParameterFormat, arch)
+		imageParameter = fmt.Sprintf(DlamiParameterFormat, constructs.ImageArch(instanceType))
 	}
 	image := awsec2.MachineImage_FromSsmParameter(jsii.String(imageParameter),
 		&awsec2.SsmParameterImageOptions{Os: awsec2.OperatingSystemType_LINUX})

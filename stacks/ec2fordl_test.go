@@ -176,13 +176,5 @@ func TestEc2ForDlGatesPass(t *testing.T) {
 			Account: jsii.String("123456789012"), Region: jsii.String("us-east-1"),
 		}}}),
 	}
-	for name, s := range configs {
-		t.Run(name, func(t *testing.T) {
-			checkNagClean(t, s)
-			checkDestroysEverything(t, s)
-			checkNoNatOrIdleBills(t, s)
-			checkSynthNeedsNoLookups(t, s)
-			checkNoOpenSSH(t, s)
-		})
-	}
+	checkGates(t, configs)
 }

@@ -241,6 +241,21 @@ func keys(m map[string]any) []string {
 
 // --- checks every stack's tests run ---
 
+// checkGates runs the checks every stack passes in every configuration: cdk-nag clean,
+// nothing retained, nothing that bills idle, no lookups, no SSH open to the internet.
+func checkGates(t *testing.T, configs map[string]*synthesized) {
+	t.Helper()
+	for name, s := range configs {
+		t.Run(name, func(t *testing.T) {
+			checkNagClean(t, s)
+			checkDestroysEverything(t, s)
+			checkNoNatOrIdleBills(t, s)
+			checkSynthNeedsNoLookups(t, s)
+			checkNoOpenSSH(t, s)
+		})
+	}
+}
+
 // checkNagClean fails on any unsuppressed cdk-nag AwsSolutions error or warning.
 func checkNagClean(t *testing.T, s *synthesized) {
 	t.Helper()

@@ -45,12 +45,8 @@ func NewMyFirstEc2Stack(scope cdkconstructs.Construct, id string, props *MyFirst
 	// 2. The instance, on the newest Amazon Linux 2023 image of its CPU architecture.
 	//    The image id is read from AWS's public SSM parameter when CloudFormation
 	//    deploys, so the stack works in every region without an AMI map.
-	arch := "x86_64"
-	if awsec2.NewInstanceType(jsii.String(instanceType)).Architecture() == awsec2.InstanceArchitecture_ARM_64 {
-		arch = "arm64" // Graviton types such as t4g.micro
-	}
 	image := awsec2.MachineImage_FromSsmParameter(
-		jsii.String("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-"+arch),
+		jsii.String("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-"+constructs.ImageArch(instanceType)),
 		&awsec2.SsmParameterImageOptions{Os: awsec2.OperatingSystemType_LINUX},
 	)
 	host := constructs.NewSecureInstance(stack, "MyFirstEc2Instance", &constructs.SecureInstanceProps{

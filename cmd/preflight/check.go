@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -13,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/servicequotas"
 	sqtypes "github.com/aws/aws-sdk-go-v2/service/servicequotas/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/intro-aws-go/intro-aws-go/internal/awsenv"
 )
 
 // ec2API is what preflight asks EC2 (the SDK client satisfies it).
@@ -231,14 +234,8 @@ func zones(ctx context.Context, ec2c ec2API, req request) (string, []string, err
 // permissions, what to grant.
 func apiFailure(call string, err error) error {
 	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) {
-		switch apiErr.ErrorCode() {
-		case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation":
-			return &userError{fmt.Sprintf("%s was denied: your credentials need ec2:Describe* and servicequotas:Get* (the ReadOnlyAccess policy has both)", call)}
-		case "UnrecognizedClientException", "InvalidClientTokenId", "AuthFailure", "ExpiredToken", "ExpiredTokenException":
-			return &userError{fmt.Sprintf("%s: your AWS credentials were rejected (%s): run `aws configure` or `aws sso login` again", call, apiErr.ErrorCode())}
-		}
-		return &userError{fmt.Sprintf("%s failed: %s: %s", call, apiErr.ErrorCode(), apiErr.ErrorMessage())}
+	if errors.As(err, &apiErr) && (strings.Contains(apiErr.ErrorCode(), "Denied") || apiErr.ErrorCode() == "UnauthorizedOperation") {
+		return &userError{fmt.Sprintf("%s was denied: your credentials need ec2:Describe* and servicequotas:Get* (the ReadOnlyAccess policy has both)", call)}
 	}
-	return &userError{fmt.Sprintf("%s failed: %v", call, err)}
+	return &userError{awsenv.Explain(call, err).Error()}
 }

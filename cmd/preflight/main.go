@@ -20,10 +20,10 @@ import (
 	"sort"
 	"strings"
 
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/servicequotas"
 
+	"github.com/intro-aws-go/intro-aws-go/internal/awsenv"
 	"github.com/intro-aws-go/intro-aws-go/internal/handsons"
 )
 
@@ -82,26 +82,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail("--count must be at least 1, got %d", *count)
 	}
 
-	var opts []func(*awsconfig.LoadOptions) error
-	if *region != "" {
-		opts = append(opts, awsconfig.WithRegion(*region))
-	}
-	if *profile != "" {
-		opts = append(opts, awsconfig.WithSharedConfigProfile(*profile))
-	}
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	cfg, err := awsenv.Load(ctx, *region, *profile)
 	if err != nil {
-		var missing awsconfig.SharedConfigProfileNotExistError
-		if errors.As(err, &missing) {
-			return fail("AWS profile %q not found: create it with `aws configure --profile %s` or drop --profile", missing.Profile, missing.Profile)
-		}
-		return fail("cannot read your AWS configuration: %v", err)
-	}
-	if cfg.Region == "" {
-		return fail("no AWS region: pass --region (for example --region ap-northeast-1), set AWS_REGION, or run `aws configure`")
-	}
-	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-		return fail("no AWS credentials found: run `aws configure` (or `aws sso login`), then check with `aws sts get-caller-identity`")
+		return fail("%v", err)
 	}
 
 	req := request{Stack: stack, InstanceType: *instanceType, Count: *count, Spot: *spot, Region: cfg.Region, Zone: *zone}

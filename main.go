@@ -12,6 +12,7 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/intro-aws-go/intro-aws-go/config"
+	"github.com/intro-aws-go/intro-aws-go/internal/handsons"
 	"github.com/intro-aws-go/intro-aws-go/stacks"
 )
 
@@ -60,7 +61,7 @@ func buildApp(app awscdk.App, s config.Settings) {
 
 // ProjectTag marks every resource of every stack, so `go run ./cmd/leftovers` can find
 // what is still in the account after `cdk destroy`, and the billing console can filter.
-const ProjectTag = "intro-aws-go"
+const ProjectTag = handsons.ProjectTag
 
 // tagEverything tags each stack's resources with Project and HandsOn=<stack name>.
 func tagEverything(app awscdk.App) {

@@ -5,10 +5,21 @@ package handsons
 
 // Stack names: the course's names, used by `npx cdk deploy <Stack>`.
 const (
-	MyFirstEc2  = "MyFirstEc2"
-	Ec2ForDl    = "Ec2ForDl"
-	SimpleBatch = "SimpleBatch"
+	MyFirstEc2      = "MyFirstEc2"
+	Ec2ForDl        = "Ec2ForDl"
+	EcsClusterQaBot = "EcsClusterQaBot"
+	SimpleBatch     = "SimpleBatch"
+	SimpleLambda    = "SimpleLambda"
+	SimpleDynamoDb  = "SimpleDynamoDb"
+	SimpleS3        = "SimpleS3"
+	Bashoutter      = "Bashoutter"
 )
+
+// Stacks lists every hands-on stack in course order.
+var Stacks = []string{MyFirstEc2, Ec2ForDl, EcsClusterQaBot, SimpleBatch, SimpleLambda, SimpleDynamoDb, SimpleS3, Bashoutter}
+
+// ProjectTag is the value of the Project tag on every stack and resource.
+const ProjectTag = "intro-aws-go"
 
 // Default instance types; `-c instance_type=...` overrides them at deploy time.
 const (

@@ -109,7 +109,7 @@ func TestUnicodeOffsetsAreCodePoints(t *testing.T) {
 		start, end, want string
 		lowercase        bool
 	}{
-		{"桃", "郎", "桃太郎", false},   // three CJK words, after accented text
+		{"桃", "郎", "桃太郎", false}, // three CJK words, after accented text
 		{"crème", "Paris", "crème à Paris", false},
 		{"cafe", "cafe", "Café", true}, // uncased: accents stripped for the model, original text returned
 	}

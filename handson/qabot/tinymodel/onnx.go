@@ -36,6 +36,7 @@ func (b pb) float(field int, f float32) pb {
 // ONNX TensorProto data types and AttributeProto types used here.
 const (
 	onnxFloat = 1
+	onnxUint8 = 2
 	onnxInt64 = 7
 
 	attrFloat = 1
@@ -129,6 +130,11 @@ func (g *graph) ints(name string, dims []int64, data ...int64) string {
 		binary.LittleEndian.PutUint64(raw[8*i:], uint64(v))
 	}
 	return g.initializer(name, onnxInt64, dims, raw)
+}
+
+// uint8s adds a uint8 initializer (a scalar when dims is empty).
+func (g *graph) uint8s(name string, dims []int64, data ...byte) string {
+	return g.initializer(name, onnxUint8, dims, data)
 }
 
 func (g *graph) initializer(name string, dataType int64, dims []int64, raw []byte) string {

@@ -58,6 +58,12 @@ type Config struct {
 	AnswerStart, AnswerEnd string
 	// Lowercase writes an uncased tokenizer (lowercase, accents stripped).
 	Lowercase bool
+	// Int8 stores the embeddings and the weights of every matrix product as 8-bit
+	// integers, as ONNX Runtime's dynamic quantization does for the
+	// model_quantized.onnx the image ships: uint8 embedding tables followed by
+	// DequantizeLinear, and DynamicQuantizeLinear → MatMulInteger → Cast → Mul for
+	// the products. A quarter of the size of the float model.
+	Int8 bool
 }
 
 // CourseWords are the words of the course's example question and context.
@@ -177,11 +183,19 @@ func (c Config) build(vocab []string, ids map[string]int) *graph {
 			wordEmb[int64(ids[c.AnswerEnd])*H+1] = 1
 		}
 	}
-	words := g.node("Gather", []string{g.floats("word_embeddings", []int64{V, H}, wordEmb), "input_ids"})
+	embedding := func(name string, rows int64, table []float32, indices string) string {
+		if !c.Int8 {
+			return g.node("Gather", []string{g.floats(name, []int64{rows, H}, table), indices})
+		}
+		q, scale, zero := quantize(table)
+		rowsQ := g.node("Gather", []string{g.uint8s(name+"_quantized", []int64{rows, H}, q...), indices})
+		return g.node("DequantizeLinear", []string{rowsQ, g.floats(name+"_scale", nil, []float32{scale}), g.uint8s(name+"_zero_point", nil, zero)})
+	}
+	words := embedding("word_embeddings", V, wordEmb, "input_ids")
 	shape := g.node("Shape", []string{"input_ids"})
 	seqLen := g.node("Gather", []string{shape, g.ints("one", nil, 1)})
 	positions := g.node("Range", []string{g.ints("zero", nil, 0), seqLen, "one"})
-	posEmb := g.node("Gather", []string{g.floats("position_embeddings", []int64{int64(c.MaxPositions), H}, discarded(int64(c.MaxPositions)*H)), positions})
+	posEmb := embedding("position_embeddings", int64(c.MaxPositions), discarded(int64(c.MaxPositions)*H), positions)
 	layerNorm := func(x, name string) string {
 		return g.node("LayerNormalization", []string{x, g.floats(name+".weight", []int64{H}, ones(H)), g.floats(name+".bias", []int64{H}, zeros(H))},
 			intAttr("axis", -1), floatAttr("epsilon", 1e-12))
@@ -199,10 +213,17 @@ func (c Config) build(vocab []string, ids map[string]int) *graph {
 	headsShape := g.ints("heads_shape", []int64{4}, 0, 0, int64(c.Heads), dh)
 	hiddenShape := g.ints("hidden_shape", []int64{3}, 0, 0, H)
 	linear := func(in, name string, inDim, outDim int64, w []float32, b []float32) string {
-		return g.node("Add", []string{
-			g.node("MatMul", []string{in, g.floats(name+".weight", []int64{inDim, outDim}, w)}),
-			g.floats(name+".bias", []int64{outDim}, b),
-		})
+		var product string
+		if c.Int8 {
+			xq := g.nodeN("DynamicQuantizeLinear", []string{in}, 3) // uint8 x, scale, zero point
+			wq, scale, zero := quantize(w)
+			acc := g.node("MatMulInteger", []string{xq[0], g.uint8s(name+".weight_quantized", []int64{inDim, outDim}, wq...), xq[2], g.uint8s(name+".weight_zero_point", nil, zero)})
+			scales := g.node("Mul", []string{xq[1], g.floats(name+".weight_scale", nil, []float32{scale})})
+			product = g.node("Mul", []string{g.node("Cast", []string{acc}, intAttr("to", onnxFloat)), scales})
+		} else {
+			product = g.node("MatMul", []string{in, g.floats(name+".weight", []int64{inDim, outDim}, w)})
+		}
+		return g.node("Add", []string{product, g.floats(name+".bias", []int64{outDim}, b)})
 	}
 	for l := 0; l < c.Layers; l++ {
 		p := fmt.Sprintf("layer.%d.", l)
@@ -292,4 +313,22 @@ func writeTokenizer(path string, vocab []string, lowercase bool) error {
 		return err
 	}
 	return os.WriteFile(path, data, 0o644)
+}
+
+// quantize maps floats to uint8 with one scale and zero point (asymmetric, per tensor).
+func quantize(data []float32) (q []byte, scale float32, zero byte) {
+	lo, hi := float32(0), float32(0)
+	for _, v := range data {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	scale = (hi - lo) / 255
+	if scale == 0 {
+		scale = 1
+	}
+	zero = byte(math.Round(float64(-lo / scale)))
+	q = make([]byte, len(data))
+	for i, v := range data {
+		q[i] = byte(min(255, max(0, math.Round(float64(v/scale))+float64(zero))))
+	}
+	return q, scale, zero
 }

@@ -30,6 +30,7 @@ var (
 	ortLib      string
 	momotaroDir string // constructed weights: "Momotaro" must win
 	randomDir   string // random weights
+	baseDir     string // distilbert-base-sized, random weights (benchmarks)
 )
 
 func TestMain(m *testing.M) {
@@ -55,6 +56,7 @@ func setup(m *testing.M) (int, error) {
 		return 1, err
 	}
 	momotaroDir, randomDir = filepath.Join(tmp, "momotaro"), filepath.Join(tmp, "random")
+	baseDir = filepath.Join(tmp, "base") // written by the benchmark only
 	cfg := tinymodel.Tiny()
 	if err := tinymodel.Write(randomDir, cfg); err != nil {
 		return 1, err
@@ -71,7 +73,7 @@ func setup(m *testing.M) (int, error) {
 }
 
 // newTable creates an on-demand table keyed by item_id, as the stack does.
-func newTable(t *testing.T) (*dynamodb.Client, string) {
+func newTable(t testing.TB) (*dynamodb.Client, string) {
 	t.Helper()
 	db := dynamodb.NewFromConfig(moto.Config())
 	name := strings.ReplaceAll(t.Name(), "/", "-")
@@ -89,7 +91,7 @@ func newTable(t *testing.T) (*dynamodb.Client, string) {
 }
 
 // put stores a question the way the client does.
-func put(t *testing.T, db *dynamodb.Client, table string, item qabot.Item) {
+func put(t testing.TB, db *dynamodb.Client, table string, item qabot.Item) {
 	t.Helper()
 	item.Status = qabot.StatusPending
 	item.CreatedAt = time.Now().UTC().Format(time.RFC3339)

@@ -12,6 +12,7 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/intro-aws-go/intro-aws-go/config"
+	"github.com/intro-aws-go/intro-aws-go/handson/qabot"
 	"github.com/intro-aws-go/intro-aws-go/stacks"
 )
 
@@ -41,6 +42,11 @@ func buildApp(app awscdk.App, s config.Settings) {
 		InstanceType: s.InstanceType,
 		KeyName:      s.KeyName,
 		SSHCidr:      s.SSHCidr,
+	})
+
+	stacks.NewEcsClusterQaBotStack(app, qabot.StackName, &stacks.EcsClusterQaBotStackProps{
+		StackProps: stackProps(env, "Hands-on #3: a question-answering bot (DistilBERT) on ECS Fargate"),
+		Spot:       s.Spot,
 	})
 
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)

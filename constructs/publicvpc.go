@@ -71,6 +71,10 @@ func NewPublicVpc(scope cdkconstructs.Construct, id string, props *PublicVpcProp
 
 	this := cdkconstructs.NewConstruct(scope, jsii.String(id))
 
+	// Ids are taken with Ref (the resource's id, as its GetAtt ...Id is): moto's
+	// CloudFormation, to which tests deploy whole templates, resolves only Ref for
+	// subnets, route tables and internet gateways.
+
 	vpc := awsec2.NewCfnVPC(this, jsii.String("Vpc"), &awsec2.CfnVPCProps{
 		CidrBlock:          jsii.String(p.Cidr),
 		EnableDnsHostnames: jsii.Bool(true), // instances get public DNS names (InstancePublicDnsName)
@@ -84,15 +88,15 @@ func NewPublicVpc(scope cdkconstructs.Construct, id string, props *PublicVpcProp
 
 	igw := awsec2.NewCfnInternetGateway(this, jsii.String("InternetGateway"), &awsec2.CfnInternetGatewayProps{})
 	attach := awsec2.NewCfnVPCGatewayAttachment(this, jsii.String("InternetGatewayAttachment"), &awsec2.CfnVPCGatewayAttachmentProps{
-		VpcId:             vpc.AttrVpcId(),
-		InternetGatewayId: igw.AttrInternetGatewayId(),
+		VpcId:             vpc.Ref(),
+		InternetGatewayId: igw.Ref(),
 	})
 
-	routeTable := awsec2.NewCfnRouteTable(this, jsii.String("PublicRouteTable"), &awsec2.CfnRouteTableProps{VpcId: vpc.AttrVpcId()})
+	routeTable := awsec2.NewCfnRouteTable(this, jsii.String("PublicRouteTable"), &awsec2.CfnRouteTableProps{VpcId: vpc.Ref()})
 	defaultRoute := awsec2.NewCfnRoute(this, jsii.String("DefaultRoute"), &awsec2.CfnRouteProps{
-		RouteTableId:         routeTable.AttrRouteTableId(),
+		RouteTableId:         routeTable.Ref(),
 		DestinationCidrBlock: jsii.String("0.0.0.0/0"),
-		GatewayId:            igw.AttrInternetGatewayId(),
+		GatewayId:            igw.Ref(),
 	})
 	// The route can only be created once the gateway is attached to the VPC.
 	defaultRoute.Node().AddDependency(attach)
@@ -106,24 +110,24 @@ func NewPublicVpc(scope cdkconstructs.Construct, id string, props *PublicVpcProp
 	for i := 0; i < p.AzCount; i++ {
 		zone := awscdk.Fn_Select(jsii.Number(i), awscdk.Fn_GetAzs(jsii.String("")))
 		subnet := awsec2.NewCfnSubnet(this, jsii.String(fmt.Sprintf("PublicSubnet%d", i+1)), &awsec2.CfnSubnetProps{
-			VpcId:               vpc.AttrVpcId(),
+			VpcId:               vpc.Ref(),
 			AvailabilityZone:    zone,
 			CidrBlock:           jsii.String(halves[i]),
 			MapPublicIpOnLaunch: jsii.Bool(true),
 		})
 		awscdk.Tags_Of(subnet).Add(jsii.String("Name"), jsii.String(fmt.Sprintf("%s/PublicSubnet%d", *awscdk.Stack_Of(this).StackName(), i+1)), nil)
 		assoc := awsec2.NewCfnSubnetRouteTableAssociation(this, jsii.String(fmt.Sprintf("PublicSubnet%dRouteTableAssociation", i+1)), &awsec2.CfnSubnetRouteTableAssociationProps{
-			SubnetId:     subnet.AttrSubnetId(),
-			RouteTableId: routeTable.AttrRouteTableId(),
+			SubnetId:     subnet.Ref(),
+			RouteTableId: routeTable.Ref(),
 		})
 		internetReady.Add(assoc)
-		subnetIDs = append(subnetIDs, subnet.AttrSubnetId())
+		subnetIDs = append(subnetIDs, subnet.Ref())
 		zones = append(zones, zone)
-		routeTables = append(routeTables, routeTable.AttrRouteTableId())
+		routeTables = append(routeTables, routeTable.Ref())
 	}
 
 	imported := awsec2.Vpc_FromVpcAttributes(this, jsii.String("Imported"), &awsec2.VpcAttributes{
-		VpcId:                     vpc.AttrVpcId(),
+		VpcId:                     vpc.Ref(),
 		VpcCidrBlock:              vpc.AttrCidrBlock(),
 		AvailabilityZones:         &zones,
 		PublicSubnetIds:           &subnetIDs,

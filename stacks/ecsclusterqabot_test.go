@@ -1,13 +1,22 @@
 package stacks
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/intro-aws-go/intro-aws-go/handson/qabot"
+	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
 )
 
 // qaBot synthesizes EcsClusterQaBot once per key, with the repository as the image's
@@ -22,19 +31,6 @@ func qaBot(t *testing.T, key string, props EcsClusterQaBotStackProps) *synthesiz
 func qaBotDefault(t *testing.T) *synthesized { return qaBot(t, "default", EcsClusterQaBotStackProps{}) }
 func qaBotSpot(t *testing.T) *synthesized {
 	return qaBot(t, "spot", EcsClusterQaBotStackProps{Spot: true})
-}
-
-// logicalID returns the id of the only resource of a type.
-func (s *synthesized) logicalID(t *testing.T, typ string) string {
-	t.Helper()
-	rs := s.resources(typ)
-	if len(rs) != 1 {
-		t.Fatalf("want exactly one %s, found %d", typ, len(rs))
-	}
-	for id := range rs {
-		return id
-	}
-	return ""
 }
 
 func TestQaBotTableIsKeyedByItemIDOnDemandAndDestroyed(t *testing.T) {
@@ -166,8 +162,8 @@ func TestQaBotImageContextIsTheWorkerOnly(t *testing.T) {
 	for _, f := range img.Files {
 		files[f] = true
 		ok := f == "go.mod" || f == "go.sum" || strings.HasPrefix(f, "handson/qabot/")
-		if !ok || strings.HasSuffix(f, "_test.go") || strings.Contains(f, "/testdata/") {
-			t.Errorf("build context holds %s: only go.mod, go.sum and handson/qabot/ (no tests) belong there", f)
+		if !ok || strings.HasSuffix(f, "_test.go") || strings.Contains(f, "/testdata/") || strings.Contains(f, "/tinymodel/") {
+			t.Errorf("build context holds %s: only go.mod, go.sum and handson/qabot/ (no tests or test tooling) belong there", f)
 		}
 	}
 	for _, want := range []string{"go.mod", "go.sum", QaBotDockerfile, "handson/qabot/worker/main.go", "handson/qabot/qa/qa.go", "handson/qabot/qabot.go"} {
@@ -256,7 +252,7 @@ func TestQaBotPublishesWhatTheClientNeedsUnderItsOwnPath(t *testing.T) {
 		qabot.ParamClusterName:       ref("AWS::ECS::Cluster"),
 		qabot.ParamTaskDefinitionArn: ref("AWS::ECS::TaskDefinition"),
 		qabot.ParamTableName:         ref("AWS::DynamoDB::Table"),
-		qabot.ParamSubnet1:           `{"Fn::GetAtt":["` + s.logicalID(t, "AWS::EC2::Subnet") + `","SubnetId"]}`,
+		qabot.ParamSubnet1:           ref("AWS::EC2::Subnet"),
 		qabot.ParamLogGroupName:      ref("AWS::Logs::LogGroup"),
 		qabot.ParamContainerName:     `"` + QaBotContainerName + `"`,
 		qabot.ParamLogStreamPrefix:   `"` + QaBotLogStreamPrefix + `"`,
@@ -304,5 +300,74 @@ func TestQaBotGatesPass(t *testing.T) {
 			checkSynthNeedsNoLookups(t, s)
 			checkNoOpenSSH(t, s)
 		})
+	}
+}
+
+// The synthesized template, created by CloudFormation as moto serves it: every
+// resource comes up, and the SSM parameters the client reads name the resources
+// that were made (the table the worker is told about is the one that exists).
+func TestQaBotTemplateCreatesInMotoAndParametersResolve(t *testing.T) {
+	s := qaBotDefault(t)
+	moto := testenv.StartMoto(t)
+	ctx := context.Background()
+	cfg := moto.Config()
+	ssmc := ssm.NewFromConfig(cfg)
+	// CDK templates check the bootstrap version; moto needs the parameter to exist.
+	if _, err := ssmc.PutParameter(ctx, &ssm.PutParameterInput{
+		Name: aws.String("/cdk-bootstrap/hnb659fds/version"), Value: aws.String("30"), Type: ssmtypes.ParameterTypeString,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// No retries: a retried CreateStack would only answer AlreadyExists.
+	cfn := cloudformation.NewFromConfig(cfg, func(o *cloudformation.Options) { o.RetryMaxAttempts = 1 })
+	if _, err := cfn.CreateStack(ctx, &cloudformation.CreateStackInput{
+		StackName:    aws.String(qabot.StackName),
+		TemplateBody: aws.String(jsonText(s.Template)),
+		Capabilities: []cfntypes.Capability{cfntypes.CapabilityCapabilityIam},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	w := cloudformation.NewStackCreateCompleteWaiter(cfn, func(o *cloudformation.StackCreateCompleteWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 100*time.Millisecond, time.Second
+	})
+	if err := w.Wait(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(qabot.StackName)}, time.Minute); err != nil {
+		events, _ := cfn.DescribeStackEvents(ctx, &cloudformation.DescribeStackEventsInput{StackName: aws.String(qabot.StackName)})
+		for _, e := range events.StackEvents {
+			if e.ResourceStatusReason != nil {
+				t.Logf("%s %s: %s", aws.ToString(e.LogicalResourceId), e.ResourceStatus, aws.ToString(e.ResourceStatusReason))
+			}
+		}
+		t.Fatal(err)
+	}
+
+	values := map[string]string{}
+	for _, leaf := range qabot.Parameters() {
+		out, err := ssmc.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(qabot.ParameterName(leaf))})
+		if err != nil {
+			t.Fatalf("%s: %v", qabot.ParameterName(leaf), err)
+		}
+		values[leaf] = aws.ToString(out.Parameter.Value)
+	}
+	table, err := dynamodb.NewFromConfig(cfg).DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(values[qabot.ParamTableName])})
+	if err != nil {
+		t.Fatalf("%s names no table: %v", qabot.ParamTableName, err)
+	}
+	if got := aws.ToString(table.Table.KeySchema[0].AttributeName); got != qabot.AttrItemID {
+		t.Errorf("table key %s, want %s", got, qabot.AttrItemID)
+	}
+	if !strings.HasPrefix(values[qabot.ParamSubnet1], "subnet-") || !strings.HasPrefix(values[qabot.ParamSecurityGroupID], "sg-") ||
+		!strings.Contains(values[qabot.ParamTaskDefinitionArn], ":task-definition/") || values[qabot.ParamClusterName] == "" {
+		t.Errorf("parameters do not name created resources: %v", values)
+	}
+	stack, err := cfn.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(qabot.StackName)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outputs := map[string]string{}
+	for _, o := range stack.Stacks[0].Outputs {
+		outputs[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
+	}
+	if outputs["ClusterName"] != values[qabot.ParamClusterName] || outputs["TaskDefinitionArn"] != values[qabot.ParamTaskDefinitionArn] {
+		t.Errorf("outputs %v disagree with the parameters %v", outputs, values)
 	}
 }

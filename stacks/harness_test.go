@@ -372,3 +372,16 @@ func stagedDockerImages(outdir, artifactID string) ([]dockerImage, error) {
 	}
 	return images, nil
 }
+
+// logicalID returns the id of the only resource of a type.
+func (s *synthesized) logicalID(t *testing.T, typ string) string {
+	t.Helper()
+	rs := s.resources(typ)
+	if len(rs) != 1 {
+		t.Fatalf("want exactly one %s, found %d", typ, len(rs))
+	}
+	for id := range rs {
+		return id
+	}
+	return ""
+}

@@ -385,3 +385,17 @@ func (s *synthesized) logicalID(t *testing.T, typ string) string {
 	}
 	return ""
 }
+
+// checkGates runs every gate on each named configuration of a stack.
+func checkGates(t *testing.T, configs map[string]*synthesized) {
+	t.Helper()
+	for name, s := range configs {
+		t.Run(name, func(t *testing.T) {
+			checkNagClean(t, s)
+			checkDestroysEverything(t, s)
+			checkNoNatOrIdleBills(t, s)
+			checkSynthNeedsNoLookups(t, s)
+			checkNoOpenSSH(t, s)
+		})
+	}
+}

@@ -186,13 +186,5 @@ func TestMyFirstEc2GatesPass(t *testing.T) {
 			Account: jsii.String("123456789012"), Region: jsii.String("ap-northeast-1"),
 		}}}),
 	}
-	for name, s := range configs {
-		t.Run(name, func(t *testing.T) {
-			checkNagClean(t, s)
-			checkDestroysEverything(t, s)
-			checkNoNatOrIdleBills(t, s)
-			checkSynthNeedsNoLookups(t, s)
-			checkNoOpenSSH(t, s)
-		})
-	}
+	checkGates(t, configs)
 }

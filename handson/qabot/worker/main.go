@@ -91,15 +91,18 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer) int {
 	w.modelLoadMs = time.Since(start).Milliseconds()
 	logf("model loaded in %d ms", w.modelLoadMs)
 
+	// A stop (SIGTERM: StopTask, a Spot interruption) is honoured between items: the
+	// item in progress is finished, the rest are marked failed, none is left running.
 	code := exitDone
 	for i, id := range ids {
 		if ctx.Err() != nil {
+			logf("stopped: %d item(s) not answered", len(ids)-i)
 			for _, rest := range ids[i:] {
 				w.fail(rest, "the task was stopped before this item was answered")
 			}
 			return exitFailed
 		}
-		if err := w.answer(ctx, id); err != nil {
+		if err := w.answer(context.WithoutCancel(ctx), id); err != nil {
 			w.fail(id, err.Error())
 			code = exitFailed
 		}

@@ -4,6 +4,7 @@ package main
 // on 127.0.0.1) as the table, a generated model on disk, exit status out.
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -272,5 +274,56 @@ func TestUnusableEnvironmentExits2(t *testing.T) {
 		if code != 2 || !strings.Contains(out, c.want) {
 			t.Errorf("%s: exit %d, output %q; want 2 and %q", name, code, out, c.want)
 		}
+	}
+}
+
+func TestStopFinishesTheCurrentItemAndFailsTheRest(t *testing.T) {
+	db, table := newTable(t)
+	var ids []string
+	for i := 0; i < 40; i++ {
+		id := fmt.Sprintf("q%02d", i)
+		ids = append(ids, id)
+		put(t, db, table, qabot.Item{ItemID: id, Context: qabot.ExampleContext, Question: qabot.ExampleQuestion})
+	}
+	cmd := exec.Command(workerBin)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, moto.Env()...)
+	cmd.Env = append(cmd.Env, env(table, momotaroDir, ids...)...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(stdout)
+	var log []string
+	for lines.Scan() {
+		log = append(log, lines.Text())
+		if strings.Contains(lines.Text(), ": done in ") {
+			cmd.Process.Signal(syscall.SIGTERM) // as ECS does on StopTask
+			break
+		}
+	}
+	for lines.Scan() {
+		log = append(log, lines.Text())
+	}
+	err = cmd.Wait()
+	if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 1 {
+		t.Errorf("exit %v, want status 1 after a stop\n%s", err, strings.Join(log, "\n"))
+	}
+	done, failed := 0, 0
+	for _, id := range ids {
+		item, _ := get(t, db, table, id)
+		switch {
+		case item.Status == qabot.StatusDone && item.Answer == "Momotaro":
+			done++
+		case item.Status == qabot.StatusFailed && strings.Contains(item.Error, "stopped before"):
+			failed++
+		default:
+			t.Errorf("%s left as %+v: every item must end done or failed", id, item)
+		}
+	}
+	if done == 0 || failed == 0 {
+		t.Errorf("%d done, %d failed: want the stop to land between items", done, failed)
 	}
 }

@@ -25,6 +25,9 @@ type PublicVpcProps struct {
 	// AzCount is how many Availability Zones get a public subnet (1 or 2). Default 1,
 	// as in the course. Each subnet takes one half of the /23.
 	AzCount int
+	// Zones, when set, names the zones of the subnets (one per subnet) instead of the
+	// region's first ones: for instance types the first zone does not offer.
+	Zones []string
 }
 
 // PublicVpc is a VPC with public subnets only: an internet gateway and a route to it,
@@ -63,17 +66,13 @@ func NewPublicVpc(scope cdkconstructs.Construct, id string, props *PublicVpcProp
 		p.Cidr = DefaultVpcCidr
 	}
 	if p.AzCount == 0 {
-		p.AzCount = 1
+		p.AzCount = max(1, len(p.Zones))
 	}
-	if p.AzCount < 1 || p.AzCount > 2 {
-		panic(fmt.Sprintf("PublicVpc %s: AzCount must be 1 or 2, got %d", id, p.AzCount))
+	if p.AzCount < 1 || p.AzCount > 2 || (len(p.Zones) > 0 && len(p.Zones) != p.AzCount) {
+		panic(fmt.Sprintf("PublicVpc %s: AzCount must be 1 or 2 and match Zones, got %d and %v", id, p.AzCount, p.Zones))
 	}
 
 	this := cdkconstructs.NewConstruct(scope, jsii.String(id))
-
-	// Ids are taken with Ref (the resource's id, as its GetAtt ...Id is): moto's
-	// CloudFormation, to which tests deploy whole templates, resolves only Ref for
-	// subnets, route tables and internet gateways.
 
 	vpc := awsec2.NewCfnVPC(this, jsii.String("Vpc"), &awsec2.CfnVPCProps{
 		CidrBlock:          jsii.String(p.Cidr),
@@ -109,6 +108,9 @@ func NewPublicVpc(scope cdkconstructs.Construct, id string, props *PublicVpcProp
 	var subnetIDs, zones, routeTables []*string
 	for i := 0; i < p.AzCount; i++ {
 		zone := awscdk.Fn_Select(jsii.Number(i), awscdk.Fn_GetAzs(jsii.String("")))
+		if len(p.Zones) > 0 {
+			zone = jsii.String(p.Zones[i])
+		}
 		subnet := awsec2.NewCfnSubnet(this, jsii.String(fmt.Sprintf("PublicSubnet%d", i+1)), &awsec2.CfnSubnetProps{
 			VpcId:               vpc.Ref(),
 			AvailabilityZone:    zone,
@@ -128,7 +130,7 @@ func NewPublicVpc(scope cdkconstructs.Construct, id string, props *PublicVpcProp
 
 	imported := awsec2.Vpc_FromVpcAttributes(this, jsii.String("Imported"), &awsec2.VpcAttributes{
 		VpcId:                     vpc.Ref(),
-		VpcCidrBlock:              vpc.AttrCidrBlock(),
+		VpcCidrBlock:              jsii.String(p.Cidr),
 		AvailabilityZones:         &zones,
 		PublicSubnetIds:           &subnetIDs,
 		PublicSubnetRouteTableIds: &routeTables,

@@ -46,7 +46,8 @@ func TestMyFirstEc2NetworkIsOnePublicSubnetWithoutNat(t *testing.T) {
 	}
 	s.only(t, "AWS::EC2::InternetGateway")
 	route := s.only(t, "AWS::EC2::Route")
-	if route["DestinationCidrBlock"] != "0.0.0.0/0" || dig(route, "GatewayId", "Ref") != s.logicalID(t, "AWS::EC2::InternetGateway") {
+	igw, _ := dig(route, "GatewayId", "Ref").(string)
+	if route["DestinationCidrBlock"] != "0.0.0.0/0" || dig(s.Template, "Resources", igw, "Type") != "AWS::EC2::InternetGateway" {
 		t.Errorf("default route = %s, want 0.0.0.0/0 to the internet gateway", jsonText(route))
 	}
 	checkNoNatOrIdleBills(t, s)

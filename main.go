@@ -55,6 +55,12 @@ func buildApp(app awscdk.App, s config.Settings) {
 		AvailabilityZone: s.AvailabilityZone,
 	})
 
+
+	stacks.NewEcsClusterQaBotStack(app, handsons.EcsClusterQaBot, &stacks.EcsClusterQaBotStackProps{
+		StackProps: stackProps(env, handsons.EcsClusterQaBot, "Hands-on #3: a question-answering bot (DistilBERT) on ECS Fargate"),
+		Spot:       s.Spot,
+	})
+
 	tagEverything(app)
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 }

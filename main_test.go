@@ -18,7 +18,7 @@ import (
 var appBinary string
 
 // appStacks are the stacks the app must synthesize, with the course's names.
-var appStacks = []string{"MyFirstEc2", "Ec2ForDl"}
+var appStacks = []string{"MyFirstEc2", "Ec2ForDl", "EcsClusterQaBot"}
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "intro-aws-go-app-")

@@ -35,7 +35,8 @@ type Settings struct {
 	SSHCidr      string // IPv4 CIDR allowed to reach port 22; empty: no inbound rule
 	InstanceType string // overrides the instance type of the stack being deployed
 
-	// Spot asks the GPU hands-ons (Ec2ForDl, SimpleBatch) for spot capacity.
+	// Spot asks the GPU hands-ons (Ec2ForDl, SimpleBatch) for spot capacity, and
+	// EcsClusterQaBot for Fargate Spot (which runs x86_64 tasks only).
 	Spot bool
 	// IdleStopMinutes is how long Ec2ForDl may sit idle before it stops itself; nil means
 	// the stack's default, 0 disables the auto-stop.

@@ -32,6 +32,15 @@ type synthesized struct {
 	NagErrors   []string // unsuppressed cdk-nag errors, "rule at path"
 	NagWarnings []string
 	Missing     []string // context lookups the app would need (credentials at synth)
+	// DockerImages are the stack's image assets: how each is built and the files
+	// CDK staged as its build context (paths relative to the context, sorted).
+	DockerImages []dockerImage
+}
+
+type dockerImage struct {
+	Dockerfile string   // relative to the context
+	Platform   string   // e.g. linux/arm64
+	Files      []string // the staged build context
 }
 
 type synthResult struct {
@@ -122,6 +131,9 @@ func synthesize(build func(app awscdk.App) awscdk.Stack) (s *synthesized, err er
 	}
 	for _, m := range manifest.Missing {
 		s.Missing = append(s.Missing, m.Key)
+	}
+	if s.DockerImages, err = stagedDockerImages(outdir, *stack.ArtifactId()); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -335,4 +347,59 @@ func ingressRules(s *synthesized) []map[string]any {
 		rules = append(rules, r["Properties"].(map[string]any))
 	}
 	return rules
+}
+
+// stagedDockerImages reads the stack's asset manifest and lists each image asset's
+// staged build context, before the output directory is removed.
+func stagedDockerImages(outdir, artifactID string) ([]dockerImage, error) {
+	raw, err := os.ReadFile(filepath.Join(outdir, artifactID+".assets.json"))
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var manifest struct {
+		DockerImages map[string]struct {
+			Source struct {
+				Directory      string `json:"directory"`
+				DockerFile     string `json:"dockerFile"`
+				PlatformString string `json:"platform"`
+			} `json:"source"`
+		} `json:"dockerImages"`
+	}
+	if err := json.Unmarshal(raw, &manifest); err != nil {
+		return nil, err
+	}
+	var images []dockerImage
+	for _, img := range manifest.DockerImages {
+		dir := filepath.Join(outdir, img.Source.Directory)
+		d := dockerImage{Dockerfile: img.Source.DockerFile, Platform: img.Source.PlatformString}
+		err := filepath.WalkDir(dir, func(path string, e os.DirEntry, err error) error {
+			if err == nil && !e.IsDir() {
+				rel, _ := filepath.Rel(dir, path)
+				d.Files = append(d.Files, filepath.ToSlash(rel))
+			}
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		sort.Strings(d.Files)
+		images = append(images, d)
+	}
+	return images, nil
+}
+
+// logicalID returns the id of the only resource of a type.
+func (s *synthesized) logicalID(t *testing.T, typ string) string {
+	t.Helper()
+	rs := s.resources(typ)
+	if len(rs) != 1 {
+		t.Fatalf("want exactly one %s, found %d", typ, len(rs))
+	}
+	for id := range rs {
+		return id
+	}
+	return ""
 }

@@ -1,0 +1,67 @@
+package tinymodel
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/intro-aws-go/intro-aws-go/handson/qabot"
+)
+
+const modulePath = "github.com/intro-aws-go/intro-aws-go"
+
+// RepoRoot finds the repository (the directory whose go.mod declares this module),
+// walking up from the working directory: go test runs each package in its own folder.
+func RepoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if f, err := os.Open(filepath.Join(dir, "go.mod")); err == nil {
+			line, _ := bufio.NewReader(f).ReadString('\n')
+			f.Close()
+			if strings.TrimSpace(line) == "module "+modulePath {
+				return dir, nil
+			}
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("no go.mod of %s above the working directory", modulePath)
+		}
+		dir = parent
+	}
+}
+
+// RuntimeLibrary returns ONNX Runtime's shared library for tests and benchmarks:
+// $ORT_LIBRARY_PATH when set, otherwise the one the npm package onnxruntime-node
+// (pinned in package.json to the version github.com/yalue/onnxruntime_go expects)
+// ships in the repository's node_modules.
+func RuntimeLibrary() (string, error) {
+	if p := os.Getenv(qabot.EnvORTLibrary); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			return "", fmt.Errorf("%s=%s: %w", qabot.EnvORTLibrary, p, err)
+		}
+		return p, nil
+	}
+	root, err := RepoRoot()
+	if err != nil {
+		return "", err
+	}
+	arch := map[string]string{"amd64": "x64", "arm64": "arm64"}[runtime.GOARCH]
+	dir := filepath.Join(root, "node_modules", "onnxruntime-node", "bin", "napi-v6", runtime.GOOS, arch)
+	pattern := "libonnxruntime.so.1"
+	if runtime.GOOS == "darwin" {
+		pattern = "libonnxruntime.*.dylib"
+	}
+	matches, _ := filepath.Glob(filepath.Join(dir, pattern))
+	if len(matches) == 0 {
+		return "", errors.New("ONNX Runtime library not found in node_modules/onnxruntime-node: run `make setup` " +
+			"(npm ci with ONNXRUNTIME_NODE_INSTALL=skip), or set " + qabot.EnvORTLibrary)
+	}
+	return matches[0], nil
+}

@@ -55,6 +55,17 @@ func buildApp(app awscdk.App, s config.Settings) {
 		AvailabilityZone: s.AvailabilityZone,
 	})
 
+	maxVcpus := 0
+	if s.MaxVcpus != nil {
+		maxVcpus = *s.MaxVcpus
+	}
+	stacks.NewSimpleBatchStack(app, "SimpleBatch", &stacks.SimpleBatchStackProps{
+		StackProps:   stackProps(env, "SimpleBatch", "Hands-on #4: a GPU hyper-parameter sweep on AWS Batch"),
+		InstanceType: s.InstanceType,
+		Spot:         s.Spot,
+		MaxVcpus:     maxVcpus,
+	})
+
 	tagEverything(app)
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 }

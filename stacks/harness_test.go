@@ -31,7 +31,8 @@ type synthesized struct {
 	Template    map[string]any
 	NagErrors   []string // unsuppressed cdk-nag errors, "rule at path"
 	NagWarnings []string
-	Missing     []string // context lookups the app would need (credentials at synth)
+	Missing     []string       // context lookups the app would need (credentials at synth)
+	Assets      map[string]any // the stack's asset manifest (<stack>.assets.json): files and Docker images
 }
 
 type synthResult struct {
@@ -93,6 +94,11 @@ func synthesize(build func(app awscdk.App) awscdk.Stack) (s *synthesized, err er
 	}
 	if err := json.Unmarshal(raw, &s.Template); err != nil {
 		return nil, err
+	}
+	if raw, err := os.ReadFile(filepath.Join(outdir, *stack.ArtifactId()+".assets.json")); err == nil {
+		if err := json.Unmarshal(raw, &s.Assets); err != nil {
+			return nil, err
+		}
 	}
 	for _, m := range *artifact.Messages() {
 		text := fmt.Sprint(m.Entry.Data)

@@ -16,12 +16,9 @@ import os
 import sys
 import time
 
-import torch
-import torch.optim as optim
-from torch.utils.data import DataLoader, TensorDataset, random_split
-
 import metrics
-from simple_mnist import Model, evaluate, train
+
+# PyTorch is imported once the arguments are known to be good: a typo fails at once.
 
 SPLIT_SEED = 1008  # the course's seed: the same train/validation split for every job
 BATCH_SIZE = 64
@@ -48,6 +45,9 @@ def parse_args(argv):
 
 
 def load_dataset(args):
+    import torch
+    from torch.utils.data import TensorDataset
+
     if args.synthetic_batches > 0:
         # Random 28x28 images whose label is the brightest of ten horizontal bands:
         # something the network can start to learn in a few batches.
@@ -67,6 +67,12 @@ def load_dataset(args):
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     bucket = metrics.bucket_from_env() if args.uploadS3 else None  # fail before training, not after
+
+    import torch
+    import torch.optim as optim
+    from torch.utils.data import DataLoader, random_split
+
+    from simple_mnist import Model, evaluate, train
 
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     print(f"lr={args.lr} momentum={args.momentum} epochs={args.epochs} device={device}"

@@ -18,13 +18,14 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/intro-aws-go/intro-aws-go/constructs"
+	"github.com/intro-aws-go/intro-aws-go/internal/handsons"
 	"github.com/intro-aws-go/intro-aws-go/internal/simplebatch"
 )
 
 const (
 	// SimpleBatchDefaultInstanceType is the course's GPU instance: 4 vCPU, 16 GiB, one
 	// NVIDIA T4.
-	SimpleBatchDefaultInstanceType = "g4dn.xlarge"
+	SimpleBatchDefaultInstanceType = handsons.SimpleBatchInstanceType
 	// SimpleBatchDefaultMaxVcpus is the course's cap: 16 g4dn.xlarge at once.
 	SimpleBatchDefaultMaxVcpus = 64
 	// SimpleBatchDefaultImageDirectory is the training container's build context,

@@ -4,8 +4,8 @@ package main
 // alike, accept the same values, and the files the script writes must be what the
 // client reads. The script's upload goes to moto's S3 with boto3; the PyTorch
 // training runs on CPU on a few synthetic batches when torch is installed (Debian's
-// python3-torch, which .ci/run installs; locally the test is skipped without it
-// unless SIMPLEBATCH_REQUIRE_TORCH=1).
+// python3-torch, which .ci/run installs; locally the test is skipped without it,
+// in CI it cannot be: see testenv.TorchPython).
 
 import (
 	"bytes"
@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/intro-aws-go/intro-aws-go/internal/simplebatch"
+	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
 )
 
 const containerDir = "../../handson/simplebatch"
@@ -141,26 +142,10 @@ metrics.upload(path, metrics.bucket_from_env(), metrics.metrics_key(0.01, 0.5))
 	}
 }
 
-// torchPython finds a Python that can import torch: Debian's /usr/bin/python3 has
-// python3-torch; the tools' Python on PATH usually has not.
-func torchPython(t *testing.T) string {
-	t.Helper()
-	for _, bin := range []string{"python3", "/usr/bin/python3"} {
-		if path, err := exec.LookPath(bin); err == nil && exec.Command(path, "-c", "import torch").Run() == nil {
-			return path
-		}
-	}
-	if os.Getenv("SIMPLEBATCH_REQUIRE_TORCH") != "" {
-		t.Fatal("no python3 can import torch: apt-get install python3-torch (.ci/run does)")
-	}
-	t.Skip("torch is not installed (apt-get install python3-torch); the CPU smoke run of train.py is skipped")
-	return ""
-}
-
 // A CPU smoke run of the real training loop on synthetic images; its metrics file
 // must parse in the client.
 func TestTrainingRunsOnCPUAndWritesWhatTheClientReads(t *testing.T) {
-	bin := torchPython(t)
+	bin := testenv.TorchPython(t)
 	dir := t.TempDir()
 	out := runPython(t, bin, []string{"BUCKET_NAME="}, "train.py", "--lr", "0.05", "--momentum", "0.5", "--epochs", "2",
 		"--synthetic-batches", "4", "--output-dir", dir, "--uploadS3", "false")

@@ -118,6 +118,8 @@ func dispatch(ctx context.Context, args []string, ui *ui, connect connector) err
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(ui.out)
 	out := fs.String("out", defaultOut, "folder for the downloaded metrics files and the plots")
+	region := fs.String("region", "", "AWS region of the stack (default: AWS_REGION or your profile's)")
+	profile := fs.String("profile", "", "AWS CLI profile (default: AWS_PROFILE or default)")
 	poll := fs.Duration("poll", 10*time.Second, "how often job states are read")
 	var lrs, moms *string
 	var epochs *int
@@ -165,7 +167,7 @@ func dispatch(ctx context.Context, args []string, ui *ui, connect connector) err
 	}
 
 	// Only now, with valid flags, talk to AWS.
-	env, err := connect(ctx)
+	env, err := connect(ctx, *region, *profile)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"image/png"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -130,7 +131,7 @@ func runCommand(ctx context.Context, t *testing.T, cfg aws.Config, u *ui, args .
 		u = newUI(&out, false, func(string) string { return "" })
 	}
 	u.out = &out
-	code := run(ctx, args, u, &errOut, func(ctx context.Context) (*awsEnv, error) { return connect(ctx, cfg) })
+	code := run(ctx, args, u, &errOut, func(ctx context.Context, _, _ string) (*awsEnv, error) { return connect(ctx, cfg) })
 	return invocation{stdout: out.String(), stderr: errOut.String(), code: code}
 }
 
@@ -349,10 +350,10 @@ func TestNotDeployedSaysWhichStackToDeployWhere(t *testing.T) {
 	if err := moto.Reset(); err != nil {
 		t.Fatal(err)
 	}
-	connectMoto := func(ctx context.Context) (*awsEnv, error) { return connect(ctx, moto.Config()) }
+	connectMoto := func(ctx context.Context, _, _ string) (*awsEnv, error) { return connect(ctx, moto.Config()) }
 	var out, errOut bytes.Buffer
 	code := run(context.Background(), []string{"results"}, newUI(&out, false, os.Getenv), &errOut, connectMoto)
-	want := "error: SimpleBatch is not deployed in us-east-1 (no SSM parameters under /SimpleBatch/): deploy it with `npx cdk deploy SimpleBatch`, or set AWS_REGION to the region it is in\n"
+	want := "error: SimpleBatch is not deployed in us-east-1 (no SSM parameters under /SimpleBatch/): deploy it with `npx cdk deploy SimpleBatch`, or pass --region with the region it is in\n"
 	if code != 1 || errOut.String() != want {
 		t.Errorf("exit %d, stderr %q\nwant 1, %q", code, errOut.String(), want)
 	}
@@ -384,7 +385,7 @@ func TestBadFlagsStopBeforeAnyAWSCall(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.args, func(t *testing.T) {
 			var out, errOut bytes.Buffer
-			code := run(context.Background(), strings.Fields(c.args), newUI(&out, false, os.Getenv), &errOut, func(context.Context) (*awsEnv, error) {
+			code := run(context.Background(), strings.Fields(c.args), newUI(&out, false, os.Getenv), &errOut, func(context.Context, string, string) (*awsEnv, error) {
 				t.Error("AWS contacted despite bad flags")
 				return nil, fmt.Errorf("no")
 			})
@@ -463,4 +464,38 @@ func loadResults(t *testing.T, dir string) []result {
 	}
 	sortResults(out)
 	return out
+}
+
+// The built command as a learner runs it: configuration from the environment
+// (AWS_ENDPOINT_URL points it at moto), one line on stderr, exit 1.
+func TestCommandExplainsAMissingStackOrRegionInOneLine(t *testing.T) {
+	if err := moto.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "sweep")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	for _, c := range []struct {
+		name string
+		env  []string
+		want string
+	}{
+		{"not deployed", moto.Env(), "error: SimpleBatch is not deployed in us-east-1 (no SSM parameters under /SimpleBatch/): deploy it with `npx cdk deploy SimpleBatch`"},
+		{"no region", append(moto.Env(), "AWS_REGION=", "AWS_DEFAULT_REGION="), "error: no AWS region: pass --region"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cmd := exec.Command(bin, "results", "--out", t.TempDir())
+			cmd.Env = append(os.Environ(), c.env...)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 1 {
+				t.Errorf("exit %v, want 1", err)
+			}
+			if !strings.HasPrefix(stderr.String(), c.want) || strings.Count(stderr.String(), "\n") != 1 || stdout.Len() != 0 {
+				t.Errorf("stdout %q stderr %q, want one line starting %q", stdout.String(), stderr.String(), c.want)
+			}
+		})
+	}
 }

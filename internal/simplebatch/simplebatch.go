@@ -11,10 +11,12 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/intro-aws-go/intro-aws-go/internal/handsons"
 )
 
 // StackName is the course's stack name.
-const StackName = "SimpleBatch"
+const StackName = handsons.SimpleBatch
 
 // The SSM String parameters the stack writes and the client reads.
 const (

@@ -42,6 +42,7 @@ func newAWS(ctx context.Context, region, profile string) (*awsEnv, error) {
 	}
 	return connect(ctx, cfg)
 }
+
 // connect reads the /SimpleBatch/ parameters: the stack tells the client its names.
 func connect(ctx context.Context, cfg aws.Config) (*awsEnv, error) {
 	env := &awsEnv{

@@ -38,7 +38,8 @@ type job struct {
 	ContainerReason string
 	LogStream       string
 	LogGroup        string
-	Progress        string
+	Progress        string // last epoch seen in the metrics file
+	final           bool   // Progress read after the job succeeded
 }
 
 // Batch's job states in their order; the last two are final.
@@ -263,16 +264,24 @@ func (s *session) follow(ctx context.Context, jobs []*job) error {
 		if err != nil {
 			return err
 		}
+		type change struct {
+			j    *job
+			from string
+		}
+		var changes []change
 		for _, d := range details {
 			j := byID[aws.ToString(d.JobId)]
 			if j == nil {
 				continue
 			}
 			if changed, from := s.update(j, d); changed && from != "" {
-				s.ui.event(start, j, from)
+				changes = append(changes, change{j, from})
 			}
 		}
 		s.progress(ctx, jobs)
+		for _, c := range changes {
+			s.ui.event(start, c.j, c.from)
+		}
 		s.ui.table(start, jobs)
 		if allDone(jobs) {
 			s.ui.finishTable()
@@ -336,17 +345,18 @@ func (s *session) runnableReason(ctx context.Context, waited time.Duration) stri
 	return msg + "Check the GPU quota with `go run ./cmd/preflight SimpleBatch` (README: RUNNABLE forever)."
 }
 
-// progress reads the metrics file of each running job: the container uploads it
-// after every epoch.
+// progress reads the metrics file of each running job (the container uploads it
+// after every epoch), and once more when a job has succeeded.
 func (s *session) progress(ctx context.Context, jobs []*job) {
 	for _, j := range jobs {
-		if j.Status != "RUNNING" {
+		if j.Status != "RUNNING" && (j.Status != "SUCCEEDED" || j.final) {
 			continue
 		}
 		r, err := s.fetch(ctx, j.Point, false)
 		if err != nil || len(r.Epochs) == 0 {
 			continue
 		}
+		j.final = j.Status == "SUCCEEDED"
 		last := r.Epochs[len(r.Epochs)-1]
 		total := ""
 		if j.Point.Epochs > 0 {

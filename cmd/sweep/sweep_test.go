@@ -36,16 +36,7 @@ import (
 
 var moto *testenv.Moto
 
-func TestMain(m *testing.M) {
-	var err error
-	if moto, err = testenv.StartMotoServer(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	moto.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(testenv.RunWithMoto(m, &moto)) }
 
 // deploy creates in moto what the SimpleBatch stack creates, with the parameters the
 // client reads.
@@ -171,6 +162,7 @@ func TestSweepRunsTheCourseGridAndPlotsIt(t *testing.T) {
 	for _, want := range []string{
 		"lr001_m01    RUNNING   -> RUNNABLE (attempt 2): Host EC2 (instance i-0123456789abcdef0) terminated.",
 		"lr0001_m005  RUNNING   -> FAILED: Essential container in task exited; exit code 1",
+		"lr01_m05     RUNNING   -> SUCCEEDED: epoch 20/20, val acc ",
 		"FAILED lr0001_m005 (lr 0.0010, momentum 0.0500): Essential container in task exited; exit code 1",
 		"  log: https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#logsV2:log-groups/log-group/SimpleBatch-JobLogs-test/log-events/training$252Fdefault$252F",
 		"    RuntimeError: CUDA error: out of memory",

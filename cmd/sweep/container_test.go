@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -215,4 +216,59 @@ func pythonEnv(t *testing.T, env ...string) []string {
 func jsonText(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// The image cannot be built here (no Docker), so its recipe is checked against the
+// files: every script is copied and let through .dockerignore, every package is
+// pinned, the job runs unprivileged and starts train.py.
+func TestDockerfileAgreesWithTheFiles(t *testing.T) {
+	read := func(name string) string {
+		raw, err := os.ReadFile(filepath.Join(containerDir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(raw)
+	}
+	dockerfile, ignore, reqs := read("Dockerfile"), read(".dockerignore"), read("requirements.txt")
+	scripts, _ := filepath.Glob(filepath.Join(containerDir, "*.py"))
+	for _, path := range scripts {
+		name := filepath.Base(path)
+		if !regexp.MustCompile(`(?m)^COPY .*\b` + regexp.QuoteMeta(name) + `\b.* \./$`).MatchString(dockerfile) {
+			t.Errorf("Dockerfile does not copy %s", name)
+		}
+		if !strings.Contains(ignore, "\n!"+name+"\n") {
+			t.Errorf(".dockerignore keeps %s out of the build context", name)
+		}
+	}
+	for _, name := range []string{"Dockerfile", "requirements.txt"} {
+		if !strings.Contains(ignore, "\n!"+name+"\n") {
+			t.Errorf(".dockerignore keeps %s out of the build context", name)
+		}
+	}
+	if !strings.HasPrefix(strings.TrimSpace(strings.SplitN(ignore, "\n*\n", 2)[1]), "!") || !strings.Contains(ignore, "\n*\n") {
+		t.Error(".dockerignore must exclude everything (*) and let through only what the image needs")
+	}
+	pinned := regexp.MustCompile(`^[A-Za-z0-9_.-]+==[0-9][0-9A-Za-z.+]*$`)
+	packages := 0
+	for _, line := range strings.Split(reqs, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "--extra-index-url ") {
+			continue
+		}
+		packages++
+		if !pinned.MatchString(line) {
+			t.Errorf("requirements.txt: %q is not pinned (name==version)", line)
+		}
+	}
+	if packages < 3 || !strings.Contains(reqs, "\ntorch==") || !strings.Contains(reqs, "\nboto3==") {
+		t.Errorf("requirements.txt lacks torch or boto3:\n%s", reqs)
+	}
+	for _, want := range []string{`ENTRYPOINT ["python", "/app/train.py"]`, "\nUSER trainer\n", "download=True"} {
+		if !strings.Contains(dockerfile, want) {
+			t.Errorf("Dockerfile lacks %q", want)
+		}
+	}
+	if strings.Index(dockerfile, "download=True") > strings.Index(dockerfile, "USER trainer") {
+		t.Error("MNIST must be downloaded at build time, before the job's user takes over")
+	}
 }

@@ -491,3 +491,21 @@ func TestCommandExplainsAMissingStackOrRegionInOneLine(t *testing.T) {
 		})
 	}
 }
+
+func TestColourOnlyOnATerminalThatWantsIt(t *testing.T) {
+	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
+	for _, c := range []struct {
+		tty   bool
+		env   map[string]string
+		color bool
+	}{
+		{true, nil, true},
+		{true, map[string]string{"NO_COLOR": "1"}, false},
+		{true, map[string]string{"TERM": "dumb"}, false},
+		{false, nil, false},
+	} {
+		if u := newUI(&bytes.Buffer{}, c.tty, env(c.env)); u.color != c.color || u.tty != c.tty {
+			t.Errorf("tty %v env %v: colour %v, want %v", c.tty, c.env, u.color, c.color)
+		}
+	}
+}

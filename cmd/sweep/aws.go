@@ -48,8 +48,10 @@ func connect(ctx context.Context, cfg aws.Config) (*awsEnv, error) {
 	env := &awsEnv{
 		region: cfg.Region,
 		batch:  batch.NewFromConfig(cfg),
-		s3:     s3.NewFromConfig(cfg),
-		logs:   cloudwatchlogs.NewFromConfig(cfg),
+		// The SDK would print a DEBUG line on stderr for each object stored without a
+		// checksum, which also breaks the live table.
+		s3:   s3.NewFromConfig(cfg, func(o *s3.Options) { o.DisableLogOutputChecksumValidationSkipped = true }),
+		logs: cloudwatchlogs.NewFromConfig(cfg),
 	}
 	params := map[string]string{}
 	pages := ssm.NewGetParametersByPathPaginator(ssm.NewFromConfig(cfg), &ssm.GetParametersByPathInput{

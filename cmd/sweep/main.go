@@ -66,6 +66,9 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	ui := newUI(os.Stdout, term.IsTerminal(int(os.Stdout.Fd())), os.Getenv)
+	if ui.tty {
+		ui.width, _, _ = term.GetSize(int(os.Stdout.Fd()))
+	}
 	os.Exit(run(ctx, os.Args[1:], ui, os.Stderr, newAWS))
 }
 

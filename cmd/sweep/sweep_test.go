@@ -459,8 +459,9 @@ func loadResults(t *testing.T, dir string) []result {
 }
 
 // The built command as a learner runs it: configuration from the environment
-// (AWS_ENDPOINT_URL points it at moto), one line on stderr, exit 1.
-func TestCommandExplainsAMissingStackOrRegionInOneLine(t *testing.T) {
+// (AWS_ENDPOINT_URL points it at moto), one line on stderr, exit 1; and a sweep that
+// writes nothing at all on stderr (no SDK log lines in the middle of the table).
+func TestBuiltCommand(t *testing.T) {
 	if err := moto.Reset(); err != nil {
 		t.Fatal(err)
 	}
@@ -490,6 +491,17 @@ func TestCommandExplainsAMissingStackOrRegionInOneLine(t *testing.T) {
 			}
 		})
 	}
+	t.Run("sweep", func(t *testing.T) {
+		proxy := newBatchProxy(t, moto, deploy(t), plansBy(nil))
+		env := append(moto.Env(), "AWS_ENDPOINT_URL="+proxy.srv.URL)
+		cmd := exec.Command(bin, "sweep", "--lr", "0.1", "--momentum", "0.5,0.1", "--poll", "2ms", "--out", t.TempDir())
+		cmd.Env = append(os.Environ(), env...)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil || stderr.Len() != 0 || !strings.Contains(stdout.String(), "Saved 2 metrics files") {
+			t.Errorf("exit %v\nstderr %q\nstdout:\n%s", err, stderr.String(), stdout.String())
+		}
+	})
 }
 
 func TestColourOnlyOnATerminalThatWantsIt(t *testing.T) {
@@ -506,6 +518,21 @@ func TestColourOnlyOnATerminalThatWantsIt(t *testing.T) {
 	} {
 		if u := newUI(&bytes.Buffer{}, c.tty, env(c.env)); u.color != c.color || u.tty != c.tty {
 			t.Errorf("tty %v env %v: colour %v, want %v", c.tty, c.env, u.color, c.color)
+		}
+	}
+}
+
+func TestTableLinesFitTheTerminal(t *testing.T) {
+	now := time.Now()
+	long := &job{Name: "lr0001_m005", Point: gridPoint{LR: 0.001, Momentum: 0.05}, Status: "RUNNABLE", Since: now, Attempts: 1,
+		StatusReason: "CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY - Service cannot fulfill the capacity requested for instance type g4dn.xlarge"}
+	for _, width := range []int{80, 100, 200} {
+		u := &ui{tty: true, color: true, width: width, now: func() time.Time { return now }}
+		for _, line := range u.tableLines(now, []*job{long}) {
+			plain := regexp.MustCompile(`\x1b\[[0-9;]*m`).ReplaceAllString(line, "")
+			if n := len([]rune(plain)); n >= width {
+				t.Errorf("width %d: line of %d columns would wrap: %q", width, n, plain)
+			}
 		}
 	}
 }

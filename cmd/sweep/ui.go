@@ -18,6 +18,7 @@ type ui struct {
 	tty   bool
 	color bool
 	now   func() time.Time
+	width int // terminal columns; 0 when unknown (lines are not shortened)
 	drawn int // lines of the table currently on screen (terminal only)
 }
 
@@ -87,10 +88,14 @@ func (u *ui) tableLines(start time.Time, jobs []*job) []string {
 		if n := j.attempt(); n > 1 {
 			state += fmt.Sprintf("#%d", n)
 		}
-		padded := fmt.Sprintf("%-10s", state)
-		lines = append(lines, fmt.Sprintf("%-*s  %-8s %-8s  %s %8s  %s", nameWidth, j.Name,
-			simplebatch.Arg(j.Point.LR), simplebatch.Arg(j.Point.Momentum), u.paint(stateColor[j.Status], padded),
-			clock(now.Sub(j.Since)), truncate(j.detail(), 70)))
+		left := fmt.Sprintf("%-*s  %-8s %-8s  ", nameWidth, j.Name, simplebatch.Arg(j.Point.LR), simplebatch.Arg(j.Point.Momentum))
+		right := fmt.Sprintf(" %8s  ", clock(now.Sub(j.Since)))
+		// A line wider than the terminal would wrap and break the redraw.
+		room := 70
+		if u.width > 0 {
+			room = max(10, u.width-1-utf8.RuneCountInString(left)-10-utf8.RuneCountInString(right))
+		}
+		lines = append(lines, left+u.paint(stateColor[j.Status], fmt.Sprintf("%-10s", state))+right+truncate(j.detail(), room))
 	}
 	return lines
 }

@@ -55,10 +55,20 @@ func buildApp(app awscdk.App, s config.Settings) {
 		AvailabilityZone: s.AvailabilityZone,
 	})
 
-
 	stacks.NewEcsClusterQaBotStack(app, handsons.EcsClusterQaBot, &stacks.EcsClusterQaBotStackProps{
 		StackProps: stackProps(env, handsons.EcsClusterQaBot, "Hands-on #3: a question-answering bot (DistilBERT) on ECS Fargate"),
 		Spot:       s.Spot,
+	})
+
+	maxVcpus := 0
+	if s.MaxVcpus != nil {
+		maxVcpus = *s.MaxVcpus
+	}
+	stacks.NewSimpleBatchStack(app, "SimpleBatch", &stacks.SimpleBatchStackProps{
+		StackProps:   stackProps(env, "SimpleBatch", "Hands-on #4: a GPU hyper-parameter sweep on AWS Batch"),
+		InstanceType: s.InstanceType,
+		Spot:         s.Spot,
+		MaxVcpus:     maxVcpus,
 	})
 
 	tagEverything(app)

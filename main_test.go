@@ -18,7 +18,7 @@ import (
 var appBinary string
 
 // appStacks are the stacks the app must synthesize, with the course's names.
-var appStacks = []string{"MyFirstEc2", "Ec2ForDl", "EcsClusterQaBot"}
+var appStacks = []string{"MyFirstEc2", "Ec2ForDl", "EcsClusterQaBot", "SimpleBatch"}
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "intro-aws-go-app-")
@@ -218,5 +218,41 @@ func checkResourceTags(t *testing.T, outdir, stack string) {
 	}
 	if tagged == 0 {
 		t.Errorf("%s: no tagged resource at all", stack)
+	}
+}
+
+// Context keys are shared: an instance type given for MyFirstEc2 must not break the
+// GPU stack's synth (SimpleBatch then builds a CPU environment it will not deploy).
+func TestSharedContextKeysSynthesizeEveryStack(t *testing.T) {
+	outdir, stderr, err := runApp(t, map[string]any{"instance_type": "t3.small", "spot": "true", "max_vcpus": "16"})
+	if err != nil {
+		t.Fatalf("synth failed: %v\n%s", err, stderr)
+	}
+	raw, err := os.ReadFile(filepath.Join(outdir, "SimpleBatch.template.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var template struct {
+		Resources map[string]struct {
+			Type       string
+			Properties struct{ ComputeResources map[string]any }
+		}
+	}
+	if err := json.Unmarshal(raw, &template); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range template.Resources {
+		if r.Type != "AWS::Batch::ComputeEnvironment" {
+			continue
+		}
+		found = true
+		cr := r.Properties.ComputeResources
+		if types, _ := json.Marshal(cr["InstanceTypes"]); string(types) != `["t3.small"]` || cr["Type"] != "SPOT" || cr["MaxvCpus"] != 16.0 {
+			t.Errorf("compute resources %v, want t3.small, SPOT, 16 vCPUs from the context", cr)
+		}
+	}
+	if !found {
+		t.Error("no compute environment in SimpleBatch")
 	}
 }

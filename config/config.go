@@ -91,7 +91,7 @@ func Load(lookup Lookup, getenv func(string) string) (Settings, error) {
 	if s.IdleStopMinutes, err = optionalInt(lookup, KeyIdleStop, 0, 24*60, "60", "minutes of idleness before the instance stops itself; 0 turns the auto-stop off"); err != nil {
 		return Settings{}, err
 	}
-	if s.MaxVcpus, err = optionalInt(lookup, KeyMaxVcpus, 1, 10000, "16", "the most vCPUs the compute environment may run at once"); err != nil {
+	if s.MaxVcpus, err = optionalInt(lookup, KeyMaxVcpus, 4, 10000, "16", "the most vCPUs the compute environment may run at once; one SimpleBatch job takes 4"); err != nil {
 		return Settings{}, err
 	}
 	if s.DlamiParameter, err = optional(lookup, KeyDlamiParam, ValidateSSMParameterName); err != nil {

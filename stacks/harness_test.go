@@ -38,6 +38,7 @@ type synthesized struct {
 }
 
 type dockerImage struct {
+	Hash       string   // the asset hash, the image tag in the bootstrap repository
 	Dockerfile string   // relative to the context
 	Platform   string   // e.g. linux/arm64
 	Files      []string // the staged build context
@@ -372,9 +373,9 @@ func stagedDockerImages(outdir, artifactID string) ([]dockerImage, error) {
 		return nil, err
 	}
 	var images []dockerImage
-	for _, img := range manifest.DockerImages {
+	for hash, img := range manifest.DockerImages {
 		dir := filepath.Join(outdir, img.Source.Directory)
-		d := dockerImage{Dockerfile: img.Source.DockerFile, Platform: img.Source.PlatformString}
+		d := dockerImage{Hash: hash, Dockerfile: img.Source.DockerFile, Platform: img.Source.PlatformString}
 		err := filepath.WalkDir(dir, func(path string, e os.DirEntry, err error) error {
 			if err == nil && !e.IsDir() {
 				rel, _ := filepath.Rel(dir, path)

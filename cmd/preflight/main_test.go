@@ -29,17 +29,7 @@ const region = "ap-northeast-1"
 
 var moto *testenv.Moto
 
-func TestMain(m *testing.M) {
-	var err error
-	moto, err = testenv.StartMotoServer()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	moto.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(testenv.RunWithMoto(m, &moto)) }
 
 // quota is one row of the fake's table. Applied=false makes GetServiceQuota answer
 // NoSuchResourceException, as AWS does for quotas the account never changed.

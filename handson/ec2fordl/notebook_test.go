@@ -12,6 +12,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite mnist_gpu.ipynb from mnist_gpu.py")
@@ -133,28 +135,18 @@ func TestNotebookIsGeneratedFromTheScript(t *testing.T) {
 	}
 }
 
-// debianPython is Debian's interpreter, where python3-torch installs (the machine's
-// default python3 may be another one without torch).
-const debianPython = "/usr/bin/python3"
-
 func TestScriptCompiles(t *testing.T) {
 	// compile() checks the syntax without writing __pycache__ into the source tree.
-	out, err := exec.Command(debianPython, "-c", "import sys; compile(open(sys.argv[1]).read(), sys.argv[1], 'exec')", script).CombinedOutput()
+	out, err := exec.Command("python3", "-c", "import sys; compile(open(sys.argv[1]).read(), sys.argv[1], 'exec')", script).CombinedOutput()
 	if err != nil {
 		t.Fatalf("compile: %v\n%s", err, out)
 	}
 }
 
-// TestSmokeRunOnCPU trains for one epoch on random images. CI installs Debian's
+// TestSmokeRunOnCPU trains for two epochs on random images. CI installs Debian's
 // python3-torch and sets REQUIRE_TORCH=1, so there it cannot be skipped.
 func TestSmokeRunOnCPU(t *testing.T) {
-	if err := exec.Command(debianPython, "-c", "import torch").Run(); err != nil {
-		if os.Getenv("REQUIRE_TORCH") != "" {
-			t.Fatalf("REQUIRE_TORCH is set but %s cannot import torch: apt-get install python3-torch", debianPython)
-		}
-		t.Skipf("%s has no torch (apt-get install python3-torch); only the syntax was checked", debianPython)
-	}
-	cmd := exec.Command(debianPython, "-B", script, "--synthetic", "320", "--epochs", "2", "--sizes", "64,128", "--batch-size", "32")
+	cmd := exec.Command(testenv.TorchPython(t), "-B", script, "--synthetic", "320", "--epochs", "2", "--sizes", "64,128", "--batch-size", "32")
 	cmd.Dir = t.TempDir()
 	cmd.Args[2] = mustAbs(t, script)
 	out, err := cmd.CombinedOutput()

@@ -43,6 +43,19 @@ func buildApp(app awscdk.App, s config.Settings) {
 		SSHCidr:      s.SSHCidr,
 	})
 
+	stacks.NewSimpleLambdaStack(app, "SimpleLambda", &stacks.SimpleLambdaStackProps{
+		StackProps: stackProps(env, "Hands-on #5: a first Lambda function (Go, arm64)"),
+	})
+	stacks.NewSimpleDynamoDbStack(app, "SimpleDynamoDb", &stacks.SimpleDynamoDbStackProps{
+		StackProps: stackProps(env, "Hands-on #5: a first DynamoDB table"),
+	})
+	stacks.NewSimpleS3Stack(app, "SimpleS3", &stacks.SimpleS3StackProps{
+		StackProps: stackProps(env, "Hands-on #5: a first private S3 bucket"),
+	})
+	stacks.NewBashoutterStack(app, "Bashoutter", &stacks.BashoutterStackProps{
+		StackProps: stackProps(env, "Hands-on #6: Bashoutter, a haiku SNS on API Gateway, Lambda, DynamoDB and CloudFront"),
+	})
+
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 }
 

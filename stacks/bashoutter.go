@@ -214,7 +214,7 @@ func suppressBucketDeploymentFindings(stack awscdk.Stack, deployment awss3deploy
 				"(CDK grants invalidation on any distribution)."),
 			AppliesTo: &[]any{
 				"Action::s3:GetBucket*", "Action::s3:GetObject*", "Action::s3:List*", "Action::s3:Abort*", "Action::s3:DeleteObject*",
-				&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:[^:]+:s3:::cdk-[a-z0-9]+-assets-<AWS::AccountId>-[^/]+\/\*$/g`)},
+				&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:(aws[-a-z]*|<AWS::Partition>):s3:::cdk-[a-z0-9]+-assets-(<AWS::AccountId>|[0-9]{12})-[^/]+\/\*$/g`)},
 				&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::<Bucket[0-9A-F]+\.Arn>\/\*$/g`)},
 				"Resource::*",
 			},

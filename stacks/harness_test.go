@@ -135,6 +135,9 @@ func appContext() (map[string]any, error) {
 	if err := json.Unmarshal(raw, &cfg); err != nil {
 		return nil, fmt.Errorf("cdk.json: %w", err)
 	}
+	// Bundle no asset (Go Lambda binaries): templates do not depend on it, and each
+	// bundling would be a cross-compile. `make synth` and main_test.go bundle for real.
+	cfg.Context["aws:cdk:bundling-stacks"] = []any{}
 	return cfg.Context, nil
 }
 
@@ -317,4 +320,17 @@ func ingressRules(s *synthesized) []map[string]any {
 		rules = append(rules, r["Properties"].(map[string]any))
 	}
 	return rules
+}
+
+// checkLogGroupsExpire fails on a log group that keeps its logs forever or outlives the stack.
+func checkLogGroupsExpire(t *testing.T, s *synthesized) {
+	t.Helper()
+	for id, r := range s.resources("AWS::Logs::LogGroup") {
+		if days, _ := dig(r, "Properties", "RetentionInDays").(float64); days <= 0 {
+			t.Errorf("log group %s keeps its logs forever: set a retention", id)
+		}
+		if r["DeletionPolicy"] != "Delete" {
+			t.Errorf("log group %s has DeletionPolicy %v: it would outlive cdk destroy", id, r["DeletionPolicy"])
+		}
+	}
 }

@@ -55,8 +55,8 @@ type goFunction struct {
 }
 
 func (g *goFunction) Function() awslambda.Function { return g.function }
-func (g *goFunction) Role() awsiam.Role             { return g.role }
-func (g *goFunction) LogGroup() awslogs.LogGroup    { return g.logGroup }
+func (g *goFunction) Role() awsiam.Role            { return g.role }
+func (g *goFunction) LogGroup() awslogs.LogGroup   { return g.logGroup }
 
 // GoFunctionLogRetention is how long a function's logs are kept.
 const GoFunctionLogRetention = awslogs.RetentionDays_ONE_WEEK

@@ -16,7 +16,9 @@ func bashoutter(t *testing.T, key string, props BashoutterStackProps) *synthesiz
 	})
 }
 
-func bashoutterDefault(t *testing.T) *synthesized { return bashoutter(t, "default", BashoutterStackProps{}) }
+func bashoutterDefault(t *testing.T) *synthesized {
+	return bashoutter(t, "default", BashoutterStackProps{})
+}
 
 func TestBashoutterTableListsNewestFirst(t *testing.T) {
 	s := bashoutterDefault(t)

@@ -1,3 +1,7 @@
+// Package api is Bashoutter's HTTP API: the handler behind API Gateway's GET/POST
+// /haiku and PATCH/DELETE /haiku/{item_id}, and the DynamoDB table it uses. It is plain
+// Go: the Lambda binary (../lambda), the local mode (../local) and the tests all call
+// the same Handler.
 package api
 
 import (
@@ -9,6 +13,8 @@ import (
 	"strconv"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/intro-aws-go/intro-aws-go/handson/bashoutter/haiku"
 )
 
 // The routes of the HTTP API, as API Gateway names them in the event's RouteKey. The
@@ -81,7 +87,7 @@ func (h *Handler) list(ctx context.Context, req events.APIGatewayV2HTTPRequest) 
 
 // POST /haiku {"username","first","second","third"} → 201 with the new item.
 func (h *Handler) post(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
-	n, err := ParseNewHaiku(req.Body, req.IsBase64Encoded)
+	n, err := haiku.ParsePost(req.Body, req.IsBase64Encoded)
 	if err != nil {
 		return h.failure(err)
 	}
@@ -120,7 +126,7 @@ func (h *Handler) delete(ctx context.Context, req events.APIGatewayV2HTTPRequest
 func itemID(req events.APIGatewayV2HTTPRequest) (string, error) {
 	id := req.PathParameters["item_id"]
 	if !itemIDPattern.MatchString(id) {
-		return "", badRequest("item_id %q is not an id from this API (letters, digits, - and _, at most 64)", truncate(id, 80))
+		return "", haiku.BadRequest("item_id %q is not an id from this API (letters, digits, - and _, at most 64)", truncate(id, 80))
 	}
 	return id, nil
 }
@@ -128,7 +134,7 @@ func itemID(req events.APIGatewayV2HTTPRequest) (string, error) {
 // StatusOf is the HTTP status the API answers for an error: 400 for bad input, 404 for
 // a missing item, 500 for everything else (DynamoDB failing or refusing).
 func StatusOf(err error) int {
-	var bad *BadRequestError
+	var bad *haiku.BadRequestError
 	switch {
 	case errors.As(err, &bad):
 		return http.StatusBadRequest

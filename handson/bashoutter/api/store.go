@@ -15,7 +15,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/intro-aws-go/intro-aws-go/handson/bashoutter/haiku"
 )
+
+// Haiku is one item of the table, as the API returns it.
+type Haiku = haiku.Item
 
 // The table's shape, shared with the stack (stacks/bashoutter.go) and the tests.
 const (
@@ -66,14 +71,14 @@ func (s *Store) newID() string {
 		return s.NewID()
 	}
 	var b [16]byte
-	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
+	_, _ = rand.Read(b[:])  // never fails (crypto/rand)
 	b[6] = b[6]&0x0f | 0x40 // version 4
 	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
 	return hex.EncodeToString(b[:])
 }
 
 // Add stores a new haiku with no likes and returns it.
-func (s *Store) Add(ctx context.Context, n NewHaiku) (Haiku, error) {
+func (s *Store) Add(ctx context.Context, n haiku.Post) (Haiku, error) {
 	h := Haiku{
 		ItemID: s.newID(), Username: n.Username, First: n.First, Second: n.Second, Third: n.Third,
 		Likes: 0, CreatedAt: s.now().UTC().Format(createdAtLayout),
@@ -235,7 +240,7 @@ func encodeToken(h Haiku) string {
 var itemIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 func decodeToken(s string) (map[string]types.AttributeValue, error) {
-	bad := badRequest("next is not a page token from this API; start again without it")
+	bad := haiku.BadRequest("next is not a page token from this API; start again without it")
 	if len(s) > 512 {
 		return nil, bad
 	}
@@ -255,4 +260,30 @@ func decodeToken(s string) (map[string]types.AttributeValue, error) {
 		CreatedAtAttribute: str(t.CreatedAt),
 		FeedAttribute:      str(feedValue),
 	}, nil
+}
+
+// CreateTable creates the table as the stack does (for the local mode and tests) and
+// waits until it is active.
+func CreateTable(ctx context.Context, db *dynamodb.Client, name string) error {
+	attr := func(n string) types.AttributeDefinition {
+		return types.AttributeDefinition{AttributeName: aws.String(n), AttributeType: types.ScalarAttributeTypeS}
+	}
+	key := func(n string, t types.KeyType) types.KeySchemaElement {
+		return types.KeySchemaElement{AttributeName: aws.String(n), KeyType: t}
+	}
+	_, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName:            aws.String(name),
+		BillingMode:          types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{attr(PartitionKey), attr(FeedAttribute), attr(CreatedAtAttribute)},
+		KeySchema:            []types.KeySchemaElement{key(PartitionKey, types.KeyTypeHash)},
+		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{
+			IndexName:  aws.String(NewestFirstIndex),
+			KeySchema:  []types.KeySchemaElement{key(FeedAttribute, types.KeyTypeHash), key(CreatedAtAttribute, types.KeyTypeRange)},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+		}},
+	})
+	if err != nil {
+		return fmt.Errorf("create table %s: %w", name, err)
+	}
+	return dynamodb.NewTableExistsWaiter(db).Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, time.Minute)
 }

@@ -1,8 +1,6 @@
-// Package api is Bashoutter's HTTP API: the four handlers behind API Gateway's
-// GET/POST /haiku and PATCH/DELETE /haiku/{item_id}, and the DynamoDB table they share.
-// It is plain Go: the Lambda binary (../lambda), the local mode (../local) and the
-// tests all call the same Handler.
-package api
+// Package haiku is what Bashoutter stores and how a posted haiku is checked. It uses
+// the standard library only, so its fuzz test builds and runs fast.
+package haiku
 
 import (
 	"bytes"
@@ -16,8 +14,8 @@ import (
 	"unicode/utf8"
 )
 
-// Haiku is one item of the table, as the API returns it (the course's fields).
-type Haiku struct {
+// Item is one haiku of the table, as the API returns it (the course's fields).
+type Item struct {
 	ItemID    string `json:"item_id"`
 	Username  string `json:"username"`
 	First     string `json:"first"`
@@ -27,8 +25,8 @@ type Haiku struct {
 	CreatedAt string `json:"created_at"`
 }
 
-// NewHaiku is the body of POST /haiku.
-type NewHaiku struct {
+// Post is the body of POST /haiku.
+type Post struct {
 	Username string `json:"username"`
 	First    string `json:"first"`
 	Second   string `json:"second"`
@@ -48,40 +46,41 @@ type BadRequestError struct{ Message string }
 
 func (e *BadRequestError) Error() string { return e.Message }
 
-func badRequest(format string, args ...any) error {
+// BadRequest formats a *BadRequestError.
+func BadRequest(format string, args ...any) error {
 	return &BadRequestError{Message: fmt.Sprintf(format, args...)}
 }
 
-// ParseNewHaiku reads and checks the body of POST /haiku. Every problem is a
+// ParsePost reads and checks the body of POST /haiku. Every problem is a
 // *BadRequestError with a message a person can act on; nothing in body can make it
 // panic or fail otherwise.
-func ParseNewHaiku(body string, isBase64 bool) (NewHaiku, error) {
+func ParsePost(body string, isBase64 bool) (Post, error) {
 	raw := []byte(body)
 	if isBase64 {
 		decoded, err := base64.StdEncoding.DecodeString(body)
 		if err != nil {
-			return NewHaiku{}, badRequest("the body is marked base64 but is not valid base64")
+			return Post{}, BadRequest("the body is marked base64 but is not valid base64")
 		}
 		raw = decoded
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {
-		return NewHaiku{}, badRequest(`the body is empty; send JSON like {"username": "Basho", "first": "...", "second": "...", "third": "..."}`)
+		return Post{}, BadRequest(`the body is empty; send JSON like {"username": "Basho", "first": "...", "second": "...", "third": "..."}`)
 	}
 	if len(raw) > MaxBodyBytes {
-		return NewHaiku{}, badRequest("the body is %d bytes; the limit is %d", len(raw), MaxBodyBytes)
+		return Post{}, BadRequest("the body is %d bytes; the limit is %d", len(raw), MaxBodyBytes)
 	}
 	if !utf8.Valid(raw) {
-		return NewHaiku{}, badRequest("the body is not valid UTF-8 text")
+		return Post{}, BadRequest("the body is not valid UTF-8 text")
 	}
 
-	var h NewHaiku
+	var h Post
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&h); err != nil {
-		return NewHaiku{}, jsonProblem(err)
+		return Post{}, jsonProblem(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return NewHaiku{}, badRequest("the body has more after its JSON object; send exactly one object")
+		return Post{}, BadRequest("the body has more after its JSON object; send exactly one object")
 	}
 
 	fields := []struct {
@@ -98,20 +97,20 @@ func ParseNewHaiku(body string, isBase64 bool) (NewHaiku, error) {
 		v := strings.TrimSpace(*f.value)
 		switch {
 		case v == "":
-			return NewHaiku{}, badRequest("%s is missing or empty", f.name)
+			return Post{}, BadRequest("%s is missing or empty", f.name)
 		case utf8.RuneCountInString(v) > f.max:
-			return NewHaiku{}, badRequest("%s is %d characters long; the limit is %d", f.name, utf8.RuneCountInString(v), f.max)
-		case strings.ContainsFunc(v, isForbidden):
-			return NewHaiku{}, badRequest("%s contains a line break or another control character; each line is one line of text", f.name)
+			return Post{}, BadRequest("%s is %d characters long; the limit is %d", f.name, utf8.RuneCountInString(v), f.max)
+		case strings.ContainsFunc(v, IsForbidden):
+			return Post{}, BadRequest("%s contains a line break or another control character; each line is one line of text", f.name)
 		}
 		*f.value = v
 	}
 	return h, nil
 }
 
-// isForbidden is a control or format character (line breaks, tabs, bidi overrides, NUL):
+// IsForbidden is a control or format character (line breaks, tabs, bidi overrides, NUL):
 // each field is shown as one line of plain text.
-func isForbidden(r rune) bool {
+func IsForbidden(r rune) bool {
 	return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError
 }
 
@@ -121,16 +120,16 @@ func jsonProblem(err error) error {
 	var syntaxErr *json.SyntaxError
 	switch {
 	case errors.As(err, &typeErr) && typeErr.Field != "":
-		return badRequest("%s must be a string", typeErr.Field)
+		return BadRequest("%s must be a string", typeErr.Field)
 	case errors.As(err, &typeErr):
-		return badRequest("the body must be a JSON object, not %s", typeErr.Value)
+		return BadRequest("the body must be a JSON object, not %s", typeErr.Value)
 	case errors.As(err, &syntaxErr):
-		return badRequest("the body is not valid JSON (at byte %d)", syntaxErr.Offset)
+		return BadRequest("the body is not valid JSON (at byte %d)", syntaxErr.Offset)
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return badRequest("the body is not valid JSON (it ends too early)")
+		return BadRequest("the body is not valid JSON (it ends too early)")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return badRequest("%s; the fields are username, first, second and third", strings.TrimPrefix(err.Error(), "json: "))
+		return BadRequest("%s; the fields are username, first, second and third", strings.TrimPrefix(err.Error(), "json: "))
 	default:
-		return badRequest("the body is not a valid haiku: %v", err)
+		return BadRequest("the body is not a valid haiku: %v", err)
 	}
 }

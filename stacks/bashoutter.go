@@ -22,13 +22,6 @@ import (
 	"github.com/intro-aws-go/intro-aws-go/handson/bashoutter/api"
 )
 
-// Bashoutter's API stage limits: requests per second on average and in a burst. A
-// runaway loop is answered 429 instead of running up Lambda and DynamoDB charges.
-const (
-	BashoutterRateLimit  = 10
-	BashoutterBurstLimit = 20
-)
-
 // BashoutterStackProps are the inputs of Bashoutter.
 type BashoutterStackProps struct {
 	awscdk.StackProps
@@ -148,9 +141,9 @@ func NewBashoutterStack(scope cdkconstructs.Construct, id string, props *Bashout
 	stage := httpAPI.AddStage(jsii.String("DefaultStage"), &awsapigatewayv2.HttpStageOptions{
 		StageName:  jsii.String("$default"),
 		AutoDeploy: jsii.Bool(true),
-		Throttle: &awsapigatewayv2.ThrottleSettings{
-			RateLimit:  jsii.Number(BashoutterRateLimit),
-			BurstLimit: jsii.Number(BashoutterBurstLimit),
+		Throttle: &awsapigatewayv2.ThrottleSettings{ // a loop cannot run up a bill
+			RateLimit:  jsii.Number(api.StageRateLimit),
+			BurstLimit: jsii.Number(api.StageBurstLimit),
 		},
 		AccessLogSettings: &accessLogSettings{destination: awsapigatewayv2.NewLogGroupLogDestination(accessLogs)},
 	})

@@ -36,6 +36,14 @@ var (
 	CorsAllowMethods = []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete}
 )
 
+// The API stage's throttling: requests per second on average and in a burst. A runaway
+// loop is answered 429 instead of running up Lambda and DynamoDB charges. The stack
+// sets them on the stage; the local mode applies them too.
+const (
+	StageRateLimit  = 10
+	StageBurstLimit = 20
+)
+
 // Page sizes of GET /haiku.
 const (
 	DefaultPageSize = 20

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -33,14 +34,30 @@ type Servers struct {
 	done    chan error
 }
 
-// Start serves webDir and config.json on siteAddr and the API on apiAddr (host:port on
-// 127.0.0.1; port 0 picks a free one).
-func Start(h *api.Handler, webDir, siteAddr, apiAddr string) (*Servers, error) {
-	siteLn, err := listenLoopback(siteAddr)
+// Options configure Start.
+type Options struct {
+	Handler *api.Handler
+	WebDir  string // the page's files (handson/bashoutter/web)
+	// SiteAddr and APIAddr are host:port on 127.0.0.1; port 0 picks a free one.
+	SiteAddr, APIAddr string
+	// RateLimit (requests per second) and BurstLimit throttle the API as the deployed
+	// stage does; 0 means api.StageRateLimit and api.StageBurstLimit.
+	RateLimit, BurstLimit int
+}
+
+// Start serves the page and config.json on SiteAddr and the API on APIAddr.
+func Start(o Options) (*Servers, error) {
+	if o.RateLimit == 0 {
+		o.RateLimit = api.StageRateLimit
+	}
+	if o.BurstLimit == 0 {
+		o.BurstLimit = api.StageBurstLimit
+	}
+	siteLn, err := listenLoopback(o.SiteAddr)
 	if err != nil {
 		return nil, err
 	}
-	apiLn, err := listenLoopback(apiAddr)
+	apiLn, err := listenLoopback(o.APIAddr)
 	if err != nil {
 		siteLn.Close()
 		return nil, err
@@ -50,8 +67,8 @@ func Start(h *api.Handler, webDir, siteAddr, apiAddr string) (*Servers, error) {
 		APIURL:  "http://" + apiLn.Addr().String(),
 		done:    make(chan error, 2),
 	}
-	s.site = &http.Server{Handler: SiteHandler(webDir, s.APIURL), ReadHeaderTimeout: 10 * time.Second}
-	s.api = &http.Server{Handler: APIHandler(h, s.SiteURL), ReadHeaderTimeout: 10 * time.Second}
+	s.site = &http.Server{Handler: SiteHandler(o.WebDir, s.APIURL), ReadHeaderTimeout: 10 * time.Second}
+	s.api = &http.Server{Handler: APIHandler(o.Handler, s.SiteURL, o.RateLimit, o.BurstLimit), ReadHeaderTimeout: 10 * time.Second}
 	go func() { s.done <- s.site.Serve(siteLn) }()
 	go func() { s.done <- s.api.Serve(apiLn) }()
 	return s, nil
@@ -93,14 +110,43 @@ func SiteHandler(webDir, apiURL string) http.Handler {
 	return mux
 }
 
-// APIHandler is API Gateway's part in front of the handler, for one allowed origin.
-func APIHandler(h *api.Handler, allowedOrigin string) http.Handler {
-	return &gateway{handler: h, origin: allowedOrigin}
+// APIHandler is API Gateway's part in front of the handler, for one allowed origin,
+// throttled to rate requests per second with bursts of burst.
+func APIHandler(h *api.Handler, allowedOrigin string, rate, burst int) http.Handler {
+	return &gateway{handler: h, origin: allowedOrigin, bucket: newTokenBucket(rate, burst)}
 }
 
 type gateway struct {
 	handler *api.Handler
 	origin  string
+	bucket  *tokenBucket
+}
+
+// tokenBucket is API Gateway's throttling model: tokens refill at rate per second up to
+// burst; a request without a token is answered 429.
+type tokenBucket struct {
+	mu     sync.Mutex
+	rate   float64
+	burst  float64
+	tokens float64
+	last   time.Time
+}
+
+func newTokenBucket(rate, burst int) *tokenBucket {
+	return &tokenBucket{rate: float64(rate), burst: float64(burst), tokens: float64(burst), last: time.Now()}
+}
+
+func (b *tokenBucket) take() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := time.Now()
+	b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
 }
 
 // maxBody is API Gateway's payload limit for HTTP APIs.
@@ -123,6 +169,10 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if !g.bucket.take() {
+		writeJSON(w, http.StatusTooManyRequests, `{"message":"Too Many Requests"}`)
+		return
+	}
 	routeKey, params := route(r.Method, r.URL.Path)
 	if routeKey == "" {
 		writeJSON(w, http.StatusNotFound, `{"message":"Not Found"}`)

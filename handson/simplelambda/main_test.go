@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
 )
 
 func TestHandleWaitsWithinRangeAndGreets(t *testing.T) {
@@ -52,5 +55,41 @@ func TestParseWait(t *testing.T) {
 		if _, _, err := parseWait(bad); err == nil || !strings.Contains(err.Error(), "WAIT_SECONDS") {
 			t.Errorf("parseWait(%q) error = %v, want one naming WAIT_SECONDS", bad, err)
 		}
+	}
+}
+
+// The built bootstrap under the Lambda runtime interface emulator: what Lambda runs.
+func TestBootstrapUnderTheEmulator(t *testing.T) {
+	rie := testenv.StartRIE(t, testenv.BuildLambda(t, "handson/simplelambda"), "WAIT_SECONDS=0-1")
+	seen := map[string]bool{}
+	for i := 0; i < 3; i++ {
+		out, status, err := rie.Invoke(context.Background(), []byte(`{}`))
+		if err != nil || status != 200 {
+			t.Fatalf("invoke: %v %d %s", err, status, out)
+		}
+		var msg string
+		if err := json.Unmarshal(out, &msg); err != nil || !strings.HasPrefix(msg, "Welcome to Cloud Sushi. Your order is ") {
+			t.Fatalf("answer %s", out)
+		}
+		seen[strings.TrimPrefix(msg, "Welcome to Cloud Sushi. Your order is ")] = true
+	}
+	for order := range seen {
+		if order != "salmon" && order != "tuna" && order != "squid" {
+			t.Errorf("unknown order %q", order)
+		}
+	}
+	if !rie.WaitForLog("Welcome to Cloud Sushi", 5*time.Second) {
+		t.Errorf("the greeting is not in the function's log:\n%s", rie.Logs())
+	}
+}
+
+func TestBootstrapRefusesABadWaitAtInit(t *testing.T) {
+	rie := testenv.StartRIE(t, testenv.BuildLambda(t, "handson/simplelambda"), "WAIT_SECONDS=2-20")
+	out, _, err := rie.Invoke(context.Background(), []byte(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(out), "Welcome") || !rie.WaitForLog(`WAIT_SECONDS="2-20"`, 5*time.Second) {
+		t.Errorf("answer %s; log:\n%s", out, rie.Logs())
 	}
 }

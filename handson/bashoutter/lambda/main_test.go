@@ -104,3 +104,5 @@ func TestBootstrapWithoutTableNameFailsAtInit(t *testing.T) {
 		t.Errorf("answer %s; log:\n%s\nwant an init failure naming TABLE_NAME", out, rie.Logs())
 	}
 }
+
+func newDynamoDB(m *testenv.Moto) *dynamodb.Client { return dynamodb.NewFromConfig(m.Config()) }

@@ -47,6 +47,8 @@ func NewSimpleLambdaStack(scope cdkconstructs.Construct, id string, props *Simpl
 	})
 
 	output(stack, "FunctionName", fn.Function().FunctionName(), "Name of the function, for cmd/serverless invoke and aws lambda invoke")
+	output(stack, "LogsCommand", jsii.String("aws logs tail "+*fn.LogGroup().LogGroupName()+" --follow --region "+*stack.Region()),
+		"Follows the function's log")
 	output(stack, "DeadLetterQueueUrl", dlq.QueueUrl(), "Failed asynchronous invocations, for aws sqs receive-message")
 	return stack
 }

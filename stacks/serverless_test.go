@@ -135,6 +135,10 @@ func TestSimpleLambdaFunction(t *testing.T) {
 	if got := jsonText(s.output(t, "FunctionName")); got != `{"Ref":"`+id+`"}` {
 		t.Errorf("FunctionName = %s", got)
 	}
+	logGroup, _ := dig(p, "LoggingConfig", "LogGroup", "Ref").(string)
+	if got := jsonText(s.output(t, "LogsCommand")); !strings.Contains(got, `"aws logs tail ",{"Ref":"`+logGroup+`"}," --follow --region ",{"Ref":"AWS::Region"}`) {
+		t.Errorf("LogsCommand = %s", got)
+	}
 	if got := jsonText(s.output(t, "DeadLetterQueueUrl")); got != `{"Ref":"`+queueID+`"}` {
 		t.Errorf("DeadLetterQueueUrl = %s", got)
 	}

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/intro-aws-go/intro-aws-go/config"
+	"github.com/intro-aws-go/intro-aws-go/internal/lambdabuild"
 	"github.com/intro-aws-go/intro-aws-go/stacks"
 )
 
@@ -26,9 +28,30 @@ func main() {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
 	}
-	buildApp(app, settings)
-	app.Synth(nil)
+	if err := synthesize(app, settings); err != nil {
+		jsii.Close()
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
 	jsii.Close()
+}
+
+// synthesize builds and synthesizes the app. A Go Lambda function that does not
+// compile (the bundler runs `go build` during synthesis) stops it with go build's own
+// message rather than a panic trace.
+func synthesize(app awscdk.App, s config.Settings) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			msg := lambdabuild.FailureMessage(r)
+			if msg == "" {
+				panic(r)
+			}
+			err = errors.New(msg)
+		}
+	}()
+	buildApp(app, s)
+	app.Synth(nil)
+	return nil
 }
 
 // buildApp adds every hands-on stack to app, and the cdk-nag AwsSolutions checks,

@@ -105,6 +105,8 @@ func TestAppSynthesizesWithoutCredentials(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(outdir, "MyFirstEc2.template.json")); err != nil {
 				t.Fatal(err)
 			}
+			checkGoLambdaAssets(t, outdir, "SimpleLambda", 1)
+			checkGoLambdaAssets(t, outdir, "Bashoutter", 4)
 			raw, err := os.ReadFile(filepath.Join(outdir, "manifest.json"))
 			if err != nil {
 				t.Fatal(err)

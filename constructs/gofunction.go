@@ -2,7 +2,9 @@ package constructs
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -100,7 +102,7 @@ func NewGoFunction(scope cdkconstructs.Construct, id string, props *GoFunctionPr
 		Runtime:         awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture:    awslambda.Architecture_ARM_64(),
 		Handler:         jsii.String(lambdabuild.BinaryName),
-		Code:            goCode(props.Entry),
+		Code:            goCode(this, props.Entry),
 		Description:     jsii.String(props.Description),
 		MemorySize:      jsii.Number(float64(memory)),
 		Timeout:         awscdk.Duration_Seconds(jsii.Number(timeout.Seconds())),
@@ -116,20 +118,38 @@ func NewGoFunction(scope cdkconstructs.Construct, id string, props *GoFunctionPr
 // goCode is the function's code asset: the directory of the main package is the asset's
 // source, and its hash is the hash of the compiled output, so a change anywhere in the
 // code the binary is built from (an imported package too) deploys a new version.
-func goCode(entry string) awslambda.Code {
+func goCode(scope cdkconstructs.Construct, entry string) awslambda.Code {
 	root, err := lambdabuild.ModuleRoot()
 	if err != nil {
 		panic(err)
 	}
+	pkg := "./" + filepath.ToSlash(entry)
+	if *awscdk.Stack_Of(scope).BundlingRequired() {
+		checkBuilds(root, pkg)
+	}
 	return awslambda.Code_FromAsset(jsii.String(filepath.Join(root, filepath.FromSlash(entry))), &awss3assets.AssetOptions{
 		AssetHashType: awscdk.AssetHashType_OUTPUT,
 		Bundling: &awscdk.BundlingOptions{
-			// Never used: the local bundler below always builds (or stops the synth with
-			// go build's error). The field is required by CDK.
+			// Never used: the local bundler below always builds. The field is required by CDK.
 			Image: awscdk.DockerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/golang:1")),
-			Local: &goBundler{moduleRoot: root, pkg: "./" + filepath.ToSlash(entry)},
+			Local: &goBundler{moduleRoot: root, pkg: pkg},
 		},
 	})
+}
+
+var checked sync.Map // package → struct{}: built once per synthesis
+
+// checkBuilds compiles the package once before CDK bundles it. A compile error then
+// stops the app as a Go panic that main reports as go build's message; raised inside
+// CDK's bundling callback it would come back through jsii as a crash of its runtime.
+// The bundler's own build right after reuses Go's build cache.
+func checkBuilds(root, pkg string) {
+	if _, done := checked.LoadOrStore(pkg, struct{}{}); done {
+		return
+	}
+	if err := lambdabuild.Build(root, pkg, os.DevNull, "arm64"); err != nil {
+		panic(err)
+	}
 }
 
 // goBundler is CDK's local bundling hook. jsii needs a pointer to it.
@@ -138,8 +158,7 @@ type goBundler struct {
 	pkg        string
 }
 
-// TryBundle compiles the package into outputDir/bootstrap for linux/arm64. A failing
-// build stops the synth with go build's own message.
+// TryBundle compiles the package into outputDir/bootstrap for linux/arm64.
 func (b *goBundler) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bool {
 	out := filepath.Join(*outputDir, lambdabuild.BinaryName)
 	if err := lambdabuild.Build(b.moduleRoot, b.pkg, out, "arm64"); err != nil {

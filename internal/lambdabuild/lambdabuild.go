@@ -32,9 +32,21 @@ func Build(moduleRoot, pkg, out, goarch string) error {
 	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+goarch, "CGO_ENABLED=0")
 	output, err := cmd.CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("go build %s (linux/%s) for Lambda: %v\n%s", pkg, goarch, err, strings.TrimSpace(string(output)))
+		return fmt.Errorf("%s %s (linux/%s): %v\n%s", failurePrefix, pkg, goarch, err, strings.TrimSpace(string(output)))
 	}
 	return nil
+}
+
+const failurePrefix = "go build of the Lambda package"
+
+// FailureMessage returns the build error carried by a panic value (CDK runs the bundler
+// inside synthesis, and jsii turns its failure into a panic), or "" if it is not one.
+func FailureMessage(panicValue any) string {
+	msg := fmt.Sprint(panicValue)
+	if i := strings.Index(msg, failurePrefix); i >= 0 {
+		return msg[i:]
+	}
+	return ""
 }
 
 // ModuleRoot is the directory of this project's go.mod, found upwards from the working

@@ -203,11 +203,7 @@ func TestBashoutterGatesPass(t *testing.T) {
 	}
 	for name, s := range configs {
 		t.Run(name, func(t *testing.T) {
-			checkNagClean(t, s)
-			checkDestroysEverything(t, s)
-			checkNoNatOrIdleBills(t, s)
-			checkSynthNeedsNoLookups(t, s)
-			checkLogGroupsExpire(t, s)
+			checkServerlessGates(t, s)
 			// The site bucket holds only the deployment's files, which go with it: no
 			// auto-delete helper (whose own log group would outlive the stack).
 			if n := s.count("Custom::S3AutoDeleteObjects"); n != 0 {

@@ -334,3 +334,17 @@ func checkLogGroupsExpire(t *testing.T, s *synthesized) {
 		}
 	}
 }
+
+// onlyResource returns the logical id and the whole resource of the single resource of
+// a type, failing otherwise.
+func onlyResource(t *testing.T, s *synthesized, typ string) (string, map[string]any) {
+	t.Helper()
+	rs := s.resources(typ)
+	if len(rs) != 1 {
+		t.Fatalf("want exactly one %s, found %d", typ, len(rs))
+	}
+	for id, r := range rs {
+		return id, r
+	}
+	return "", nil
+}

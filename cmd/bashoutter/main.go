@@ -23,7 +23,6 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -33,6 +32,7 @@ import (
 	"github.com/intro-aws-go/intro-aws-go/handson/bashoutter/api"
 	"github.com/intro-aws-go/intro-aws-go/handson/bashoutter/local"
 	"github.com/intro-aws-go/intro-aws-go/internal/awsenv"
+	"github.com/intro-aws-go/intro-aws-go/internal/cli"
 	"github.com/intro-aws-go/intro-aws-go/internal/lambdabuild"
 	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
 )
@@ -60,50 +60,29 @@ func main() {
 
 // run is the whole command; it returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(stderr, usage)
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
-	}
-	var err error
+	return cli.Run(ctx, args, stdout, stderr, usage, dispatch)
+}
+
+func dispatch(ctx context.Context, args []string, stdout io.Writer) error {
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "post-many":
-		err = postMany(ctx, rest, stdout)
+		return postMany(ctx, rest, stdout)
 	case "list":
-		err = list(ctx, rest, stdout)
+		return list(ctx, rest, stdout)
 	case "clear":
-		err = clearAll(ctx, rest, stdout)
+		return clearAll(ctx, rest, stdout)
 	case "local":
-		err = runLocal(ctx, rest, stdout)
+		return runLocal(ctx, rest, stdout)
 	default:
-		err = fmt.Errorf("unknown command %q: the commands are post-many, list, clear and local (bashoutter --help)", cmd)
+		return fmt.Errorf("unknown command %q: the commands are post-many, list, clear and local (bashoutter --help)", cmd)
 	}
-	if err != nil {
-		fmt.Fprintln(stderr, "error:", err)
-		return 1
-	}
-	return 0
 }
 
 // flags parses a subcommand's flags; positional arguments may come before them.
-func flags(name string, args []string, define func(*flag.FlagSet)) (*flag.FlagSet, []string, error) {
+func flags(name string, args []string, define func(*flag.FlagSet)) ([]string, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	define(fs)
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, nil, fmt.Errorf("%s: %v (bashoutter --help)", name, err)
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return fs, positional, nil
-		}
-		positional = append(positional, args[0])
-		args = args[1:]
-	}
+	return cli.Parse(fs, args, "bashoutter --help")
 }
 
 // client calls the haiku API.
@@ -197,7 +176,7 @@ var basho = map[string]string{"username": "松尾芭蕉", "first": "閑さや", 
 func postMany(ctx context.Context, args []string, stdout io.Writer) error {
 	var apiURL string
 	var concurrency int
-	_, pos, err := flags("post-many", args, func(fs *flag.FlagSet) {
+	pos, err := flags("post-many", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&apiURL, "api-url", "", "")
 		fs.IntVar(&concurrency, "concurrency", 5, "")
 	})
@@ -219,57 +198,28 @@ func postMany(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	start := time.Now()
-	var created, throttled atomic.Int64
-	var firstErr error
-	var mu sync.Mutex
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < concurrency; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range jobs {
-				th, err := c.do(ctx, http.MethodPost, "/haiku", basho, nil)
-				throttled.Add(int64(th))
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
-				if err == nil {
-					created.Add(1)
-					fmt.Fprint(stdout, ".")
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	for i := 0; i < n && ctx.Err() == nil; i++ {
-		mu.Lock()
-		stop := firstErr != nil
-		mu.Unlock()
-		if stop {
-			break
+	var throttled atomic.Int64
+	created, err := cli.Parallel(ctx, n, concurrency, func(int) error {
+		th, err := c.do(ctx, http.MethodPost, "/haiku", basho, nil)
+		throttled.Add(int64(th))
+		if err == nil {
+			fmt.Fprint(stdout, ".")
 		}
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
+		return err
+	})
 	elapsed := time.Since(start)
 	fmt.Fprintf(stdout, "\nPosted %d of %d haiku to %s in %.1fs (%.0f/s), %d at a time.\n",
-		created.Load(), n, c.base, elapsed.Seconds(), float64(created.Load())/elapsed.Seconds(), concurrency)
+		created, n, c.base, elapsed.Seconds(), float64(created)/elapsed.Seconds(), concurrency)
 	if th := throttled.Load(); th > 0 {
 		fmt.Fprintf(stdout, "%d requests were throttled (HTTP 429: the API stage limits the request rate) and retried.\n", th)
 	}
-	if firstErr != nil {
-		return firstErr
-	}
-	return ctx.Err()
+	return err
 }
 
 func list(ctx context.Context, args []string, stdout io.Writer) error {
 	var apiURL string
 	var limit int
-	if _, _, err := flags("list", args, func(fs *flag.FlagSet) {
+	if _, err := flags("list", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&apiURL, "api-url", "", "")
 		fs.IntVar(&limit, "limit", api.DefaultPageSize, "")
 	}); err != nil {
@@ -297,7 +247,7 @@ func list(ctx context.Context, args []string, stdout io.Writer) error {
 // clearAll deletes page after page until the API lists nothing.
 func clearAll(ctx context.Context, args []string, stdout io.Writer) error {
 	var apiURL string
-	if _, _, err := flags("clear", args, func(fs *flag.FlagSet) { fs.StringVar(&apiURL, "api-url", "", "") }); err != nil {
+	if _, err := flags("clear", args, func(fs *flag.FlagSet) { fs.StringVar(&apiURL, "api-url", "", "") }); err != nil {
 		return err
 	}
 	c, err := newClient(ctx, apiURL)
@@ -313,24 +263,14 @@ func clearAll(ctx context.Context, args []string, stdout io.Writer) error {
 		if len(page.Items) == 0 {
 			break
 		}
-		var wg sync.WaitGroup
-		errs := make([]error, len(page.Items))
-		sem := make(chan struct{}, 5)
-		for i, h := range page.Items {
-			wg.Add(1)
-			sem <- struct{}{}
-			go func() {
-				defer func() { <-sem; wg.Done() }()
-				_, err := c.do(ctx, http.MethodDelete, "/haiku/"+url.PathEscape(h.ItemID), nil, nil)
-				var he *httpError
-				if errors.As(err, &he) && he.status == http.StatusNotFound {
-					err = nil // deleted meanwhile by someone else
-				}
-				errs[i] = err
-			}()
-		}
-		wg.Wait()
-		if err := errors.Join(errs...); err != nil {
+		if _, err := cli.Parallel(ctx, len(page.Items), 5, func(i int) error {
+			_, err := c.do(ctx, http.MethodDelete, "/haiku/"+url.PathEscape(page.Items[i].ItemID), nil, nil)
+			var he *httpError
+			if errors.As(err, &he) && he.status == http.StatusNotFound {
+				return nil // deleted meanwhile by someone else
+			}
+			return err
+		}); err != nil {
 			return err
 		}
 		deleted += len(page.Items)
@@ -343,7 +283,7 @@ func clearAll(ctx context.Context, args []string, stdout io.Writer) error {
 // runLocal is `make bashoutter-local`: moto's DynamoDB, the table, the page and the API.
 func runLocal(ctx context.Context, args []string, stdout io.Writer) error {
 	var port, apiPort int
-	if _, _, err := flags("local", args, func(fs *flag.FlagSet) {
+	if _, err := flags("local", args, func(fs *flag.FlagSet) {
 		fs.IntVar(&port, "port", 8080, "")
 		fs.IntVar(&apiPort, "api-port", 8081, "")
 	}); err != nil {

@@ -28,8 +28,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -42,6 +40,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/intro-aws-go/intro-aws-go/internal/awsenv"
+	"github.com/intro-aws-go/intro-aws-go/internal/cli"
 )
 
 const usage = `usage: serverless <command> [arguments] [flags]
@@ -98,18 +97,7 @@ type env struct {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(stderr, usage)
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
-	}
-	if err := dispatch(ctx, args, stdout); err != nil {
-		fmt.Fprintln(stderr, "error:", err)
-		return 1
-	}
-	return 0
+	return cli.Run(ctx, args, stdout, stderr, usage, dispatch)
 }
 
 func dispatch(ctx context.Context, args []string, stdout io.Writer) error {
@@ -125,7 +113,6 @@ func dispatch(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	e := &env{out: stdout}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	fs.StringVar(&e.name, cmd.flag, "", "")
 	if name == "invoke-many" {
 		fs.IntVar(&e.concurrency, "concurrency", 10, "")
@@ -136,18 +123,9 @@ func dispatch(ctx context.Context, args []string, stdout io.Writer) error {
 	if name == "download" {
 		fs.StringVar(&e.file, "out", "", "")
 	}
-	// Flags may come before or after the positional arguments.
-	var positional []string
-	rest := args[1:]
-	for {
-		if err := fs.Parse(rest); err != nil {
-			return fmt.Errorf("%s: %v (serverless --help)", name, err)
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		positional = append(positional, fs.Arg(0))
-		rest = fs.Args()[1:]
+	positional, err := cli.Parse(fs, args[1:], "serverless --help")
+	if err != nil {
+		return err
 	}
 	if len(positional) < cmd.minArgs || len(positional) > cmd.maxArgs {
 		return fmt.Errorf("%s: wrong arguments (serverless --help shows: %s)", name, usageLine(name))
@@ -216,34 +194,16 @@ func invokeMany(ctx context.Context, e *env, args []string) error {
 	}
 	client := lambda.NewFromConfig(e.cfg)
 	start := time.Now()
-	var sent atomic.Int64
-	var firstErr error
-	var once sync.Once
-	jobs := make(chan struct{})
-	var wg sync.WaitGroup
-	for range e.concurrency {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range jobs {
-				_, err := client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(e.name), InvocationType: lambdatypes.InvocationTypeEvent})
-				if err != nil {
-					once.Do(func() { firstErr = fmt.Errorf("invoke %s: %w", e.name, err) })
-					continue
-				}
-				sent.Add(1)
-				fmt.Fprint(e.out, ".")
-			}
-		}()
-	}
-	for i := 0; i < n && ctx.Err() == nil; i++ {
-		jobs <- struct{}{}
-	}
-	close(jobs)
-	wg.Wait()
-	fmt.Fprintf(e.out, "\nSubmitted %d of %d asynchronous invocations of %s in %.1f s.\n", sent.Load(), n, e.name, time.Since(start).Seconds())
+	sent, err := cli.Parallel(ctx, n, e.concurrency, func(int) error {
+		if _, err := client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(e.name), InvocationType: lambdatypes.InvocationTypeEvent}); err != nil {
+			return fmt.Errorf("invoke %s: %w", e.name, err)
+		}
+		fmt.Fprint(e.out, ".")
+		return nil
+	})
+	fmt.Fprintf(e.out, "\nSubmitted %d of %d asynchronous invocations of %s in %.1f s.\n", sent, n, e.name, time.Since(start).Seconds())
 	fmt.Fprintln(e.out, "Each runs 2-5 s; watch them in the Lambda console (Monitor tab) or with the stack's LogsCommand output.")
-	return firstErr
+	return err
 }
 
 // --- SimpleDynamoDb ---
@@ -361,51 +321,24 @@ func clearTable(ctx context.Context, e *env, _ []string) error {
 // sends again whatever DynamoDB could not process (throttling), with back-off.
 func writeBatches(ctx context.Context, e *env, requests []ddbtypes.WriteRequest) error {
 	db := dynamodb.NewFromConfig(e.cfg)
-	batches := make(chan []ddbtypes.WriteRequest)
-	errs := make(chan error, 4)
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for batch := range batches {
-				wait := 100 * time.Millisecond
-				for len(batch) > 0 {
-					out, err := db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]ddbtypes.WriteRequest{e.name: batch}})
-					if err != nil {
-						select {
-						case errs <- fmt.Errorf("batch write to %s: %w", e.name, err):
-						default:
-						}
-						return
-					}
-					batch = out.UnprocessedItems[e.name]
-					if len(batch) > 0 {
-						time.Sleep(wait)
-						wait = min(2*wait, 5*time.Second)
-					}
-				}
-				fmt.Fprint(e.out, ".")
+	batches := (len(requests) + 24) / 25
+	_, err := cli.Parallel(ctx, batches, 4, func(i int) error {
+		batch := requests[i*25 : min((i+1)*25, len(requests))]
+		wait := 100 * time.Millisecond
+		for len(batch) > 0 {
+			out, err := db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]ddbtypes.WriteRequest{e.name: batch}})
+			if err != nil {
+				return fmt.Errorf("batch write to %s: %w", e.name, err)
 			}
-		}()
-	}
-	for i := 0; i < len(requests); i += 25 {
-		select {
-		case batches <- requests[i:min(i+25, len(requests))]:
-		case err := <-errs:
-			close(batches)
-			wg.Wait()
-			return err
+			if batch = out.UnprocessedItems[e.name]; len(batch) > 0 {
+				time.Sleep(wait)
+				wait = min(2*wait, 5*time.Second)
+			}
 		}
-	}
-	close(batches)
-	wg.Wait()
-	select {
-	case err := <-errs:
-		return err
-	default:
+		fmt.Fprint(e.out, ".")
 		return nil
-	}
+	})
+	return err
 }
 
 // toJSON renders an item as one line of JSON with numbers as numbers.

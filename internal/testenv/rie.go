@@ -109,17 +109,21 @@ func (r *RIE) waitReady(timeout time.Duration) error {
 	return fmt.Errorf("the Lambda emulator did not listen on %s within %s:\n%s", r.URL, timeout, r.Logs())
 }
 
-func (r *RIE) stop() {
-	if r.cmd.Process == nil {
+func (r *RIE) stop() { stopProcessGroup(r.cmd) }
+
+// stopProcessGroup ends a server started in its own process group, and its children:
+// SIGTERM, then SIGKILL after 5 seconds.
+func stopProcessGroup(cmd *exec.Cmd) {
+	if cmd == nil || cmd.Process == nil {
 		return
 	}
-	_ = syscall.Kill(-r.cmd.Process.Pid, syscall.SIGTERM)
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
 	done := make(chan struct{})
-	go func() { _ = r.cmd.Wait(); close(done) }()
+	go func() { _ = cmd.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(5 * time.Second):
-		_ = syscall.Kill(-r.cmd.Process.Pid, syscall.SIGKILL)
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		<-done
 	}
 }

@@ -33,11 +33,10 @@ import (
 	"github.com/intro-aws-go/intro-aws-go/handson/bashoutter/local"
 	"github.com/intro-aws-go/intro-aws-go/internal/awsenv"
 	"github.com/intro-aws-go/intro-aws-go/internal/cli"
+	"github.com/intro-aws-go/intro-aws-go/internal/handsons"
 	"github.com/intro-aws-go/intro-aws-go/internal/lambdabuild"
 	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
 )
-
-const stackName = "Bashoutter"
 
 const usage = `usage: bashoutter <command> [flags]
 
@@ -93,11 +92,11 @@ type client struct {
 
 func newClient(ctx context.Context, apiURL string) (*client, error) {
 	if apiURL == "" {
-		cfg, err := awsenv.Load(ctx)
+		cfg, err := awsenv.Load(ctx, "", "")
 		if err != nil {
 			return nil, err
 		}
-		if apiURL, err = awsenv.Output(ctx, cfg, stackName, "ApiUrl"); err != nil {
+		if apiURL, err = awsenv.Output(ctx, cfg, handsons.Bashoutter, "ApiUrl"); err != nil {
 			return nil, err
 		}
 	}

@@ -41,6 +41,7 @@ import (
 
 	"github.com/intro-aws-go/intro-aws-go/internal/awsenv"
 	"github.com/intro-aws-go/intro-aws-go/internal/cli"
+	"github.com/intro-aws-go/intro-aws-go/internal/handsons"
 )
 
 const usage = `usage: serverless <command> [arguments] [flags]
@@ -76,15 +77,15 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"invoke":           {"SimpleLambda", "FunctionName", "function", 0, 0, invoke},
-	"invoke-many":      {"SimpleLambda", "FunctionName", "function", 1, 1, invokeMany},
-	"write":            {"SimpleDynamoDb", "TableName", "table", 0, 0, write},
-	"read":             {"SimpleDynamoDb", "TableName", "table", 0, 0, read},
-	"batch-write":      {"SimpleDynamoDb", "TableName", "table", 1, 1, batchWrite},
-	"search-under-age": {"SimpleDynamoDb", "TableName", "table", 1, 1, searchUnderAge},
-	"clear":            {"SimpleDynamoDb", "TableName", "table", 0, 0, clearTable},
-	"upload":           {"SimpleS3", "BucketName", "bucket", 1, 1, upload},
-	"download":         {"SimpleS3", "BucketName", "bucket", 1, 1, download},
+	"invoke":           {handsons.SimpleLambda, "FunctionName", "function", 0, 0, invoke},
+	"invoke-many":      {handsons.SimpleLambda, "FunctionName", "function", 1, 1, invokeMany},
+	"write":            {handsons.SimpleDynamoDb, "TableName", "table", 0, 0, write},
+	"read":             {handsons.SimpleDynamoDb, "TableName", "table", 0, 0, read},
+	"batch-write":      {handsons.SimpleDynamoDb, "TableName", "table", 1, 1, batchWrite},
+	"search-under-age": {handsons.SimpleDynamoDb, "TableName", "table", 1, 1, searchUnderAge},
+	"clear":            {handsons.SimpleDynamoDb, "TableName", "table", 0, 0, clearTable},
+	"upload":           {handsons.SimpleS3, "BucketName", "bucket", 1, 1, upload},
+	"download":         {handsons.SimpleS3, "BucketName", "bucket", 1, 1, download},
 }
 
 // env is what a command works with.
@@ -131,7 +132,7 @@ func dispatch(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("%s: wrong arguments (serverless --help shows: %s)", name, usageLine(name))
 	}
 
-	cfg, err := awsenv.Load(ctx)
+	cfg, err := awsenv.Load(ctx, "", "")
 	if err != nil {
 		return err
 	}
@@ -141,7 +142,7 @@ func dispatch(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 	}
-	return awsenv.Explain(cmd.run(ctx, e, positional))
+	return cmd.run(ctx, e, positional)
 }
 
 // usageLine is the command's line of the usage text, without its explanation.
@@ -172,7 +173,7 @@ func invoke(ctx context.Context, e *env, _ []string) error {
 		LogType:      lambdatypes.LogTypeTail,
 	})
 	if err != nil {
-		return fmt.Errorf("invoke %s: %w", e.name, err)
+		return awsenv.Explain("invoking "+e.name, err)
 	}
 	fmt.Fprintf(e.out, "%s (%.1f s)\n", out.Payload, time.Since(start).Seconds())
 	if logs, err := base64.StdEncoding.DecodeString(aws.ToString(out.LogResult)); err == nil && len(logs) > 0 {
@@ -196,7 +197,7 @@ func invokeMany(ctx context.Context, e *env, args []string) error {
 	start := time.Now()
 	sent, err := cli.Parallel(ctx, n, e.concurrency, func(int) error {
 		if _, err := client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(e.name), InvocationType: lambdatypes.InvocationTypeEvent}); err != nil {
-			return fmt.Errorf("invoke %s: %w", e.name, err)
+			return awsenv.Explain("invoking "+e.name, err)
 		}
 		fmt.Fprint(e.out, ".")
 		return nil
@@ -228,7 +229,7 @@ func person(age int) map[string]ddbtypes.AttributeValue {
 func write(ctx context.Context, e *env, _ []string) error {
 	item := person(25)
 	if _, err := dynamodb.NewFromConfig(e.cfg).PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(e.name), Item: item}); err != nil {
-		return fmt.Errorf("write to %s: %w", e.name, err)
+		return awsenv.Explain("writing to "+e.name, err)
 	}
 	fmt.Fprintf(e.out, "Wrote %s to %s\n", toJSON(item), e.name)
 	return nil
@@ -241,7 +242,7 @@ func scan(ctx context.Context, e *env, input *dynamodb.ScanInput, each func(map[
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return fmt.Errorf("scan %s: %w", e.name, err)
+			return awsenv.Explain("scanning "+e.name, err)
 		}
 		for _, item := range page.Items {
 			if err := each(item); err != nil {
@@ -328,7 +329,7 @@ func writeBatches(ctx context.Context, e *env, requests []ddbtypes.WriteRequest)
 		for len(batch) > 0 {
 			out, err := db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]ddbtypes.WriteRequest{e.name: batch}})
 			if err != nil {
-				return fmt.Errorf("batch write to %s: %w", e.name, err)
+				return awsenv.Explain("batch writing to "+e.name, err)
 			}
 			if batch = out.UnprocessedItems[e.name]; len(batch) > 0 {
 				time.Sleep(wait)
@@ -389,7 +390,7 @@ func upload(ctx context.Context, e *env, args []string) error {
 	if _, err := s3Client(e.cfg).PutObject(ctx, &s3.PutObjectInput{
 		Bucket: aws.String(e.name), Key: aws.String(key), Body: f, ContentLength: aws.Int64(info.Size()),
 	}); err != nil {
-		return fmt.Errorf("upload %s to s3://%s/%s: %w", path, e.name, key, err)
+		return awsenv.Explain(fmt.Sprintf("uploading %s to s3://%s/%s", path, e.name, key), err)
 	}
 	fmt.Fprintf(e.out, "Uploaded %s (%s) to s3://%s/%s\n", path, bytesText(info.Size()), e.name, key)
 	return nil
@@ -407,7 +408,7 @@ func download(ctx context.Context, e *env, args []string) error {
 		if errors.As(err, &missing) {
 			return fmt.Errorf("no object %q in bucket %s (upload lists the key it used)", key, e.name)
 		}
-		return fmt.Errorf("download s3://%s/%s: %w", e.name, key, err)
+		return awsenv.Explain(fmt.Sprintf("downloading s3://%s/%s", e.name, key), err)
 	}
 	defer out.Body.Close()
 	// Write next to the target and rename, so a failed download leaves no half file.

@@ -174,7 +174,7 @@ func TestMistakesAreOneLine(t *testing.T) {
 		"bad flag":            {[]string{"read", "--bucket", "b"}, "error: read: flag provided but not defined: -bucket"},
 		"unknown":             {[]string{"invoke_many"}, `error: unknown command "invoke_many"; the commands are`},
 		"no file":             {[]string{"upload", "/nonexistent/file", "--bucket", "b"}, "error: upload: open /nonexistent/file: no such file or directory"},
-		"no table":            {[]string{"read", "--table", "missing"}, "error: scan missing: operation error DynamoDB: Scan"},
+		"no table":            {[]string{"read", "--table", "missing"}, "error: scanning missing failed: ResourceNotFoundException: "},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -145,3 +145,16 @@ func freePort() (int, error) {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
+
+// RunWithMoto runs a test binary's tests with one moto_server shared by all of them,
+// stored in *moto, and stops it afterwards. In TestMain: os.Exit(testenv.RunWithMoto(m, &moto)).
+func RunWithMoto(m *testing.M, moto **Moto) int {
+	server, err := StartMotoServer()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	*moto = server
+	defer server.Stop()
+	return m.Run()
+}

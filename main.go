@@ -13,6 +13,7 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/intro-aws-go/intro-aws-go/config"
+	"github.com/intro-aws-go/intro-aws-go/internal/handsons"
 	"github.com/intro-aws-go/intro-aws-go/internal/lambdabuild"
 	"github.com/intro-aws-go/intro-aws-go/stacks"
 )
@@ -60,26 +61,41 @@ func buildApp(app awscdk.App, s config.Settings) {
 	env := environment(s)
 
 	stacks.NewMyFirstEc2Stack(app, "MyFirstEc2", &stacks.MyFirstEc2StackProps{
-		StackProps:   stackProps(env, "Hands-on #1: a first EC2 instance in a public-only VPC"),
+		StackProps:   stackProps(env, "MyFirstEc2", "Hands-on #1: a first EC2 instance in a public-only VPC"),
 		InstanceType: s.InstanceType,
 		KeyName:      s.KeyName,
 		SSHCidr:      s.SSHCidr,
 	})
 
-	stacks.NewSimpleLambdaStack(app, "SimpleLambda", &stacks.SimpleLambdaStackProps{
-		StackProps: stackProps(env, "Hands-on #5: a first Lambda function (Go, arm64)"),
+	stacks.NewSimpleLambdaStack(app, handsons.SimpleLambda, &stacks.SimpleLambdaStackProps{
+		StackProps: stackProps(env, handsons.SimpleLambda, "Hands-on #5: a first Lambda function (Go, arm64)"),
 	})
-	stacks.NewSimpleDynamoDbStack(app, "SimpleDynamoDb", &stacks.SimpleDynamoDbStackProps{
-		StackProps: stackProps(env, "Hands-on #5: a first DynamoDB table"),
+	stacks.NewSimpleDynamoDbStack(app, handsons.SimpleDynamoDb, &stacks.SimpleDynamoDbStackProps{
+		StackProps: stackProps(env, handsons.SimpleDynamoDb, "Hands-on #5: a first DynamoDB table"),
 	})
-	stacks.NewSimpleS3Stack(app, "SimpleS3", &stacks.SimpleS3StackProps{
-		StackProps: stackProps(env, "Hands-on #5: a first private S3 bucket"),
+	stacks.NewSimpleS3Stack(app, handsons.SimpleS3, &stacks.SimpleS3StackProps{
+		StackProps: stackProps(env, handsons.SimpleS3, "Hands-on #5: a first private S3 bucket"),
 	})
-	stacks.NewBashoutterStack(app, "Bashoutter", &stacks.BashoutterStackProps{
-		StackProps: stackProps(env, "Hands-on #6: Bashoutter, a haiku SNS on API Gateway, Lambda, DynamoDB and CloudFront"),
+	stacks.NewBashoutterStack(app, handsons.Bashoutter, &stacks.BashoutterStackProps{
+		StackProps: stackProps(env, handsons.Bashoutter, "Hands-on #6: Bashoutter, a haiku SNS on API Gateway, Lambda, DynamoDB and CloudFront"),
 	})
 
+	tagEverything(app)
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+}
+
+// ProjectTag marks every resource of every stack, so `go run ./cmd/leftovers` can find
+// what is still in the account after `cdk destroy`, and the billing console can filter.
+const ProjectTag = handsons.ProjectTag
+
+// tagEverything tags each stack's resources with Project and HandsOn=<stack name>.
+func tagEverything(app awscdk.App) {
+	awscdk.Tags_Of(app).Add(jsii.String("Project"), jsii.String(ProjectTag), nil)
+	for _, child := range *app.Node().Children() {
+		if stack, ok := child.(awscdk.Stack); ok {
+			awscdk.Tags_Of(stack).Add(jsii.String("HandsOn"), stack.StackName(), nil)
+		}
+	}
 }
 
 // environment pins stacks to the CLI's account and region when it knows them. An empty
@@ -98,9 +114,12 @@ func environment(s config.Settings) *awscdk.Environment {
 	return env
 }
 
-func stackProps(env *awscdk.Environment, description string) awscdk.StackProps {
+// stackProps are the props every stack shares. The tags on the stack itself mark the
+// CloudFormation stack (tagEverything marks the resources in the template).
+func stackProps(env *awscdk.Environment, name, description string) awscdk.StackProps {
 	return awscdk.StackProps{
 		Env:         env,
 		Description: jsii.String("intro-aws-go " + description),
+		Tags:        &map[string]*string{"Project": jsii.String(ProjectTag), "HandsOn": jsii.String(name)},
 	}
 }

@@ -201,9 +201,9 @@ func TestBashoutterGatesPass(t *testing.T) {
 		"default": bashoutterDefault(t),
 		"pinned":  bashoutter(t, "pinned", BashoutterStackProps{StackProps: pinnedEnv}),
 	}
+	checkServerlessGates(t, configs)
 	for name, s := range configs {
 		t.Run(name, func(t *testing.T) {
-			checkServerlessGates(t, s)
 			// The site bucket holds only the deployment's files, which go with it: no
 			// auto-delete helper (whose own log group would outlive the stack).
 			if n := s.count("Custom::S3AutoDeleteObjects"); n != 0 {

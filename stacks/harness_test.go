@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
@@ -31,6 +32,16 @@ type synthesized struct {
 	NagErrors   []string // unsuppressed cdk-nag errors, "rule at path"
 	NagWarnings []string
 	Missing     []string // context lookups the app would need (credentials at synth)
+	// DockerImages are the stack's image assets: how each is built and the files
+	// CDK staged as its build context (paths relative to the context, sorted).
+	DockerImages []dockerImage
+}
+
+type dockerImage struct {
+	Hash       string   // the asset hash, the image tag in the bootstrap repository
+	Dockerfile string   // relative to the context
+	Platform   string   // e.g. linux/arm64
+	Files      []string // the staged build context
 }
 
 type synthResult struct {
@@ -95,14 +106,16 @@ func synthesize(build func(app awscdk.App) awscdk.Stack) (s *synthesized, err er
 	}
 	for _, m := range *artifact.Messages() {
 		text := fmt.Sprint(m.Entry.Data)
-		if !strings.HasPrefix(text, "AwsSolutions-") {
+		// A rule that crashes on a template reports CdkNagValidationFailure[rule]: the
+		// rule checked nothing, so it counts as a finding too.
+		if !strings.HasPrefix(text, "AwsSolutions-") && !strings.HasPrefix(text, "CdkNagValidationFailure") {
 			continue
 		}
 		line := fmt.Sprintf("%s at %s", strings.SplitN(text, ":", 2)[0], *m.Id)
 		switch m.Level {
-		case "error":
+		case cxapi.SynthesisMessageLevel_ERROR:
 			s.NagErrors = append(s.NagErrors, line)
-		case "warning":
+		case cxapi.SynthesisMessageLevel_WARNING:
 			s.NagWarnings = append(s.NagWarnings, line)
 		}
 	}
@@ -119,6 +132,9 @@ func synthesize(build func(app awscdk.App) awscdk.Stack) (s *synthesized, err er
 	}
 	for _, m := range manifest.Missing {
 		s.Missing = append(s.Missing, m.Key)
+	}
+	if s.DockerImages, err = stagedDockerImages(outdir, *stack.ArtifactId()); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -241,6 +257,21 @@ func keys(m map[string]any) []string {
 
 // --- checks every stack's tests run ---
 
+// checkGates runs the checks every stack passes in every configuration: cdk-nag clean,
+// nothing retained, nothing that bills idle, no lookups, no SSH open to the internet.
+func checkGates(t *testing.T, configs map[string]*synthesized) {
+	t.Helper()
+	for name, s := range configs {
+		t.Run(name, func(t *testing.T) {
+			checkNagClean(t, s)
+			checkDestroysEverything(t, s)
+			checkNoNatOrIdleBills(t, s)
+			checkSynthNeedsNoLookups(t, s)
+			checkNoOpenSSH(t, s)
+		})
+	}
+}
+
 // checkNagClean fails on any unsuppressed cdk-nag AwsSolutions error or warning.
 func checkNagClean(t *testing.T, s *synthesized) {
 	t.Helper()
@@ -320,6 +351,61 @@ func ingressRules(s *synthesized) []map[string]any {
 		rules = append(rules, r["Properties"].(map[string]any))
 	}
 	return rules
+}
+
+// stagedDockerImages reads the stack's asset manifest and lists each image asset's
+// staged build context, before the output directory is removed.
+func stagedDockerImages(outdir, artifactID string) ([]dockerImage, error) {
+	raw, err := os.ReadFile(filepath.Join(outdir, artifactID+".assets.json"))
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var manifest struct {
+		DockerImages map[string]struct {
+			Source struct {
+				Directory      string `json:"directory"`
+				DockerFile     string `json:"dockerFile"`
+				PlatformString string `json:"platform"`
+			} `json:"source"`
+		} `json:"dockerImages"`
+	}
+	if err := json.Unmarshal(raw, &manifest); err != nil {
+		return nil, err
+	}
+	var images []dockerImage
+	for hash, img := range manifest.DockerImages {
+		dir := filepath.Join(outdir, img.Source.Directory)
+		d := dockerImage{Hash: hash, Dockerfile: img.Source.DockerFile, Platform: img.Source.PlatformString}
+		err := filepath.WalkDir(dir, func(path string, e os.DirEntry, err error) error {
+			if err == nil && !e.IsDir() {
+				rel, _ := filepath.Rel(dir, path)
+				d.Files = append(d.Files, filepath.ToSlash(rel))
+			}
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		sort.Strings(d.Files)
+		images = append(images, d)
+	}
+	return images, nil
+}
+
+// logicalID returns the id of the only resource of a type.
+func (s *synthesized) logicalID(t *testing.T, typ string) string {
+	t.Helper()
+	rs := s.resources(typ)
+	if len(rs) != 1 {
+		t.Fatalf("want exactly one %s, found %d", typ, len(rs))
+	}
+	for id := range rs {
+		return id
+	}
+	return ""
 }
 
 // checkLogGroupsExpire fails on a log group that keeps its logs forever or outlives the stack.

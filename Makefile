@@ -10,6 +10,11 @@ SHELL := /bin/bash
 # start; the README asks for Node 22+, and here we keep the output readable.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 20
 
+# onnxruntime-node (the QA worker's ONNX Runtime library in tests, and the baseline of
+# its benchmark) ships its CPU libraries in the package; its install script would
+# otherwise download CUDA libraries (hundreds of MB) on linux/x64. Nothing uses them.
+export ONNXRUNTIME_NODE_INSTALL ?= skip
+
 NPM_STAMP := node_modules/.package-lock.json
 CDK := npx --no-install cdk
 
@@ -67,7 +72,7 @@ lint-templates: synth ## cfn-lint every synthesized template: no errors, no warn
 
 test: vet unit-test fuzz lint-templates ## everything CI runs: vet, Go tests, fuzzing, synth, cfn-lint
 
-bench: setup tools ## benchmarks, each reported against its baseline
+bench: setup tools ## benchmarks, each reported against its baseline (QA worker: ratio to onnxruntime-node, peak memory)
 	go test -run '^$$' -bench . -benchmem ./...
 
 bashoutter-local: setup ## hands-on #6 on localhost: the page and the API against a local DynamoDB (moto)

@@ -45,6 +45,8 @@ $(RIE_STAMP):
 
 tools: $(RIE_STAMP) ## build the pinned Lambda runtime interface emulator into bin/
 
+bench: tools # the Lambda benchmarks run the emulator
+
 # Installs Debian's chromium when it is missing and this is a Debian machine on which we
 # are root (CI); elsewhere the browser test says what to install (or set CHROMIUM_PATH).
 browser:
@@ -72,7 +74,7 @@ lint-templates: synth ## cfn-lint every synthesized template: no errors, no warn
 
 test: vet unit-test fuzz lint-templates ## everything CI runs: vet, Go tests, fuzzing, synth, cfn-lint
 
-bench: setup tools ## benchmarks, each reported against its baseline (QA worker: ratio to onnxruntime-node, peak memory)
+bench: setup ## benchmarks, each reported against its baseline (QA worker: ratio to onnxruntime-node, peak memory)
 	go test -run '^$$' -bench . -benchmem ./...
 
 bashoutter-local: setup ## hands-on #6 on localhost: the page and the API against a local DynamoDB (moto)

@@ -18,7 +18,16 @@ export ONNXRUNTIME_NODE_INSTALL ?= skip
 NPM_STAMP := node_modules/.package-lock.json
 CDK := npx --no-install cdk
 
-.PHONY: help setup synth test vet unit-test lint-templates bench clean
+# The AWS Lambda runtime interface emulator, pinned, built into bin/ (tests run the Go
+# Lambda binaries under it).
+RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
+RIE := bin/aws-lambda-rie
+RIE_STAMP := bin/.aws-lambda-rie-$(RIE_VERSION)
+
+# The browser test drives Debian's Chromium (never a downloaded browser).
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: help setup tools browser synth test vet unit-test fuzz lint-templates bench bashoutter-local clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -30,6 +39,23 @@ $(NPM_STAMP): package.json package-lock.json
 setup: $(NPM_STAMP) ## install the pinned CDK CLI and download Go modules
 	go mod download
 
+$(RIE_STAMP):
+	GOBIN=$(CURDIR)/bin go install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
+	touch $@
+
+tools: $(RIE_STAMP) ## build the pinned Lambda runtime interface emulator into bin/
+
+bench: tools # the Lambda benchmarks run the emulator
+
+# Installs Debian's chromium when it is missing and this is a Debian machine on which we
+# are root (CI); elsewhere the browser test says what to install (or set CHROMIUM_PATH).
+browser:
+	@if [ -x "$(CHROMIUM)" ] || [ -n "$${CHROMIUM_PATH:-}" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian's chromium for the browser test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "note: $(CHROMIUM) not found; the browser test needs Chromium (apt-get install chromium) or CHROMIUM_PATH"; fi
+
 synth: setup ## synthesize every stack into cdk.out (no AWS account needed)
 	$(CDK) synth --quiet --no-lookups
 	@ls cdk.out/*.template.json
@@ -37,16 +63,22 @@ synth: setup ## synthesize every stack into cdk.out (no AWS account needed)
 vet:
 	go vet ./...
 
-unit-test: setup
+unit-test: setup tools browser
 	go test ./...
+
+fuzz: ## fuzz the Bashoutter POST body parser for a bounded time (seed corpus in testdata/)
+	go test -run '^$$' -fuzz '^FuzzParsePost$$' -fuzztime=15s ./handson/bashoutter/haiku
 
 lint-templates: synth ## cfn-lint every synthesized template: no errors, no warnings
 	cfn-lint cdk.out/*.template.json
 
-test: vet unit-test lint-templates ## everything CI runs: vet, Go tests, synth, cfn-lint
+test: vet unit-test fuzz lint-templates ## everything CI runs: vet, Go tests, fuzzing, synth, cfn-lint
 
 bench: setup ## benchmarks, each reported against its baseline (QA worker: ratio to onnxruntime-node, peak memory)
 	go test -run '^$$' -bench . -benchmem ./...
+
+bashoutter-local: setup ## hands-on #6 on localhost: the page and the API against a local DynamoDB (moto)
+	go run ./cmd/bashoutter local
 
 clean: ## remove build output (not node_modules)
 	rm -rf cdk.out

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/intro-aws-go/intro-aws-go/config"
 	"github.com/intro-aws-go/intro-aws-go/internal/handsons"
+	"github.com/intro-aws-go/intro-aws-go/internal/lambdabuild"
 	"github.com/intro-aws-go/intro-aws-go/stacks"
 )
 
@@ -27,9 +29,30 @@ func main() {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
 	}
-	buildApp(app, settings)
-	app.Synth(nil)
+	if err := synthesize(app, settings); err != nil {
+		jsii.Close()
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
 	jsii.Close()
+}
+
+// synthesize builds and synthesizes the app. A Go Lambda function that does not
+// compile (the bundler runs `go build` during synthesis) stops it with go build's own
+// message rather than a panic trace.
+func synthesize(app awscdk.App, s config.Settings) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			msg := lambdabuild.FailureMessage(r)
+			if msg == "" {
+				panic(r)
+			}
+			err = errors.New(msg)
+		}
+	}()
+	buildApp(app, s)
+	app.Synth(nil)
+	return nil
 }
 
 // buildApp adds every hands-on stack to app, and the cdk-nag AwsSolutions checks,
@@ -69,6 +92,19 @@ func buildApp(app awscdk.App, s config.Settings) {
 		InstanceType: s.InstanceType,
 		Spot:         s.Spot,
 		MaxVcpus:     maxVcpus,
+	})
+
+	stacks.NewSimpleLambdaStack(app, handsons.SimpleLambda, &stacks.SimpleLambdaStackProps{
+		StackProps: stackProps(env, handsons.SimpleLambda, "Hands-on #5: a first Lambda function (Go, arm64)"),
+	})
+	stacks.NewSimpleDynamoDbStack(app, handsons.SimpleDynamoDb, &stacks.SimpleDynamoDbStackProps{
+		StackProps: stackProps(env, handsons.SimpleDynamoDb, "Hands-on #5: a first DynamoDB table"),
+	})
+	stacks.NewSimpleS3Stack(app, handsons.SimpleS3, &stacks.SimpleS3StackProps{
+		StackProps: stackProps(env, handsons.SimpleS3, "Hands-on #5: a first private S3 bucket"),
+	})
+	stacks.NewBashoutterStack(app, handsons.Bashoutter, &stacks.BashoutterStackProps{
+		StackProps: stackProps(env, handsons.Bashoutter, "Hands-on #6: Bashoutter, a haiku SNS on API Gateway, Lambda, DynamoDB and CloudFront"),
 	})
 
 	tagEverything(app)

@@ -18,7 +18,7 @@ import (
 var appBinary string
 
 // appStacks are the stacks the app must synthesize, with the course's names.
-var appStacks = []string{"MyFirstEc2", "Ec2ForDl", "EcsClusterQaBot", "SimpleBatch"}
+var appStacks = []string{"MyFirstEc2", "Ec2ForDl", "EcsClusterQaBot", "SimpleBatch", "SimpleLambda", "SimpleDynamoDb", "SimpleS3", "Bashoutter"}
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "intro-aws-go-app-")
@@ -118,6 +118,8 @@ func TestAppSynthesizesWithoutCredentials(t *testing.T) {
 					t.Errorf("%s hard-codes AMI ids: %s", stack, ids)
 				}
 			}
+			checkGoLambdaAssets(t, outdir, "SimpleLambda", 1)
+			checkGoLambdaAssets(t, outdir, "Bashoutter", 4)
 			raw, err := os.ReadFile(filepath.Join(outdir, "manifest.json"))
 			if err != nil {
 				t.Fatal(err)

@@ -151,6 +151,9 @@ func appContext() (map[string]any, error) {
 	if err := json.Unmarshal(raw, &cfg); err != nil {
 		return nil, fmt.Errorf("cdk.json: %w", err)
 	}
+	// Bundle no asset (Go Lambda binaries): templates do not depend on it, and each
+	// bundling would be a cross-compile. `make synth` and main_test.go bundle for real.
+	cfg.Context["aws:cdk:bundling-stacks"] = []any{}
 	return cfg.Context, nil
 }
 
@@ -317,6 +320,33 @@ func checkSynthNeedsNoLookups(t *testing.T, s *synthesized) {
 	if len(s.Missing) != 0 {
 		t.Errorf("synth needs lookups (credentials): %v", s.Missing)
 	}
+}
+
+// checkLogGroupsExpire fails on a log group that keeps its logs forever or outlives the stack.
+func checkLogGroupsExpire(t *testing.T, s *synthesized) {
+	t.Helper()
+	for id, r := range s.resources("AWS::Logs::LogGroup") {
+		if days, _ := dig(r, "Properties", "RetentionInDays").(float64); days <= 0 {
+			t.Errorf("log group %s keeps its logs forever: set a retention", id)
+		}
+		if r["DeletionPolicy"] != "Delete" {
+			t.Errorf("log group %s has DeletionPolicy %v: it would outlive cdk destroy", id, r["DeletionPolicy"])
+		}
+	}
+}
+
+// onlyResource returns the logical id and the whole resource of the single resource of
+// a type, failing otherwise.
+func onlyResource(t *testing.T, s *synthesized, typ string) (string, map[string]any) {
+	t.Helper()
+	rs := s.resources(typ)
+	if len(rs) != 1 {
+		t.Fatalf("want exactly one %s, found %d", typ, len(rs))
+	}
+	for id, r := range rs {
+		return id, r
+	}
+	return "", nil
 }
 
 // checkNoOpenSSH fails on any ingress that opens port 22 (or all ports) to the internet.

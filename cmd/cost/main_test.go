@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"io"
 	"math"
 	"net/http"
@@ -134,8 +135,11 @@ func TestUnknownTypeIsReportedNotSkipped(t *testing.T) {
 	}
 }
 
+var update = flag.Bool("update", false, "rewrite the README's cost tables from the output")
+
 func TestReadmeCostTableIsTheOutput(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join(moduleRoot(t), "README.md"))
+	readmePath := filepath.Join(moduleRoot(t), "README.md")
+	readme, err := os.ReadFile(readmePath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,8 +153,15 @@ func TestReadmeCostTableIsTheOutput(t *testing.T) {
 		if i < 0 || j < i {
 			t.Fatalf("README has no %q ... %q block", begin, end)
 		}
+		if *update {
+			readme = append(readme[:i+len(begin):i+len(begin)], append([]byte(out), readme[j:]...)...)
+			if err := os.WriteFile(readmePath, readme, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
 		if got := string(readme[i+len(begin) : j]); got != out {
-			t.Errorf("README's %s cost table differs from `go run ./cmd/cost --region %s --markdown`:\n--- README\n%s--- output\n%s", region, region, got, out)
+			t.Errorf("README's %s cost table differs from `go run ./cmd/cost --region %s --markdown` (go test ./cmd/cost -run Readme -update rewrites it):\n--- README\n%s--- output\n%s", region, region, got, out)
 		}
 	}
 }

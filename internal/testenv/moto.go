@@ -100,17 +100,7 @@ func (m *Moto) Reset() error {
 
 // Stop ends moto_server and removes its log.
 func (m *Moto) Stop() {
-	if m.cmd != nil && m.cmd.Process != nil {
-		_ = syscall.Kill(-m.cmd.Process.Pid, syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = m.cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = syscall.Kill(-m.cmd.Process.Pid, syscall.SIGKILL)
-			<-done
-		}
-	}
+	stopProcessGroup(m.cmd)
 	os.Remove(m.logPath)
 }
 

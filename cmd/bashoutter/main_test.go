@@ -1,0 +1,136 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/intro-aws-go/intro-aws-go/handson/bashoutter/api"
+	"github.com/intro-aws-go/intro-aws-go/handson/bashoutter/local"
+	"github.com/intro-aws-go/intro-aws-go/internal/lambdabuild"
+	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
+)
+
+// The client runs against the local mode (the same handler as in AWS, behind the local
+// API Gateway stand-in with the stage's throttling), and finds the API through the
+// stack's outputs in moto's CloudFormation.
+func setup(t *testing.T) (*testenv.Moto, *local.Servers, *api.Store) {
+	t.Helper()
+	moto := testenv.StartMoto(t)
+	moto.SetEnv(t)
+	db := dynamodb.NewFromConfig(moto.Config())
+	if err := api.CreateTable(context.Background(), db, "haiku"); err != nil {
+		t.Fatal(err)
+	}
+	store := &api.Store{DB: db, Table: "haiku"}
+	root, _ := lambdabuild.ModuleRoot()
+	s, err := local.Start(local.Options{
+		Handler: &api.Handler{Store: store, Logf: t.Logf}, WebDir: filepath.Join(root, "handson/bashoutter/web"),
+		SiteAddr: "127.0.0.1:0", APIAddr: "127.0.0.1:0",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return moto, s, store
+}
+
+func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func count(t *testing.T, store *api.Store) int {
+	t.Helper()
+	page, err := store.List(context.Background(), api.MaxPageSize, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(page.Items)
+}
+
+func TestPostManyListClearThroughTheStackOutput(t *testing.T) {
+	moto, s, store := setup(t)
+	moto.CreateStack(t, "Bashoutter", map[string]string{"ApiUrl": s.APIURL, "SiteUrl": s.SiteURL})
+
+	// 30 posts, 8 at a time, against a stage that allows 10/s with bursts of 20: some
+	// are throttled (429) and retried, and all 30 arrive.
+	code, out, errOut := runCmd(t, "post-many", "30", "--concurrency", "8")
+	if code != 0 || !strings.Contains(out, "Posted 30 of 30 haiku to "+s.APIURL) {
+		t.Fatalf("post-many = %d\n%s\n%s", code, out, errOut)
+	}
+	if !strings.Contains(out, "throttled (HTTP 429") {
+		t.Errorf("30 requests at once against a burst of 20 were not throttled?\n%s", out)
+	}
+	if n := count(t, store); n != 30 {
+		t.Errorf("%d haiku in the table, want 30", n)
+	}
+
+	code, out, _ = runCmd(t, "list", "--limit", "5")
+	if code != 0 || strings.Count(out, "閑さや 岩にしみ入る 蝉の声  — 松尾芭蕉  ♥0") != 5 || !strings.Contains(out, "(more:") {
+		t.Errorf("list = %d\n%s", code, out)
+	}
+
+	code, out, errOut = runCmd(t, "clear")
+	if code != 0 || !strings.Contains(out, "Deleted 30 haiku") {
+		t.Fatalf("clear = %d\n%s\n%s", code, out, errOut)
+	}
+	if n := count(t, store); n != 0 {
+		t.Errorf("%d haiku left after clear", n)
+	}
+	if code, out, _ := runCmd(t, "list"); code != 0 || strings.TrimSpace(out) != "No haiku yet." {
+		t.Errorf("list after clear = %d %q", code, out)
+	}
+}
+
+func TestApiUrlFlagNeedsNoAWS(t *testing.T) {
+	_, s, store := setup(t)
+	t.Setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9") // nothing listens: the flag must not need AWS
+	if code, out, errOut := runCmd(t, "post-many", "3", "--api-url", s.APIURL+"/"); code != 0 || !strings.Contains(out, "Posted 3 of 3") {
+		t.Fatalf("post-many --api-url = %d\n%s%s", code, out, errOut)
+	}
+	if n := count(t, store); n != 3 {
+		t.Errorf("%d haiku, want 3", n)
+	}
+}
+
+// Every mistake ends in one line that says what to do, and exit code 1.
+func TestMistakesAreOneLine(t *testing.T) {
+	setup(t) // moto's CloudFormation has no Bashoutter stack
+	cases := map[string]struct {
+		args []string
+		want string
+	}{
+		"not deployed":    {[]string{"post-many", "1"}, "error: stack Bashoutter is not deployed in us-east-1: run `npx cdk deploy Bashoutter`"},
+		"no count":        {[]string{"post-many"}, "error: post-many: give the number of haiku"},
+		"bad count":       {[]string{"post-many", "many"}, "error: post-many many: the number must be from 1 to 100000"},
+		"bad flag":        {[]string{"clear", "--force"}, "error: clear: flag provided but not defined: -force"},
+		"bad url":         {[]string{"list", "--api-url", "ftp://x"}, `error: --api-url "ftp://x" is not an http(s) URL`},
+		"unknown":         {[]string{"post"}, `error: unknown command "post"`},
+		"bad concurrency": {[]string{"post-many", "5", "--concurrency", "0"}, "error: --concurrency 0: use 1 to 64"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			code, _, errOut := runCmd(t, c.args...)
+			lines := strings.Split(strings.TrimRight(errOut, "\n"), "\n")
+			if code != 1 || len(lines) != 1 || !strings.HasPrefix(lines[0], c.want) {
+				t.Errorf("exit %d, stderr %q; want 1 and one line starting %q", code, errOut, c.want)
+			}
+		})
+	}
+}
+
+func TestApiErrorsAreReported(t *testing.T) {
+	_, s, _ := setup(t)
+	// An API that answers 404 for every route: the client says what it got.
+	code, _, errOut := runCmd(t, "list", "--api-url", s.SiteURL)
+	if code != 1 || !strings.Contains(errOut, "GET /haiku?limit=20: HTTP 404") {
+		t.Errorf("list against the page's server = %d %q", code, errOut)
+	}
+}

@@ -1,0 +1,89 @@
+package haiku
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+const basho = `{"username": "松尾芭蕉", "first": "閑さや", "second": "岩にしみ入る", "third": "蝉の声"}`
+
+func isBadRequest(err error) bool {
+	var bad *BadRequestError
+	return errors.As(err, &bad)
+}
+
+func TestParsePostTrimsAndAccepts(t *testing.T) {
+	h, err := ParsePost(`{"username":"  Bashō ","first":"古池や","second":" 蛙飛び込む","third":"水の音 "}`, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h != (Post{Username: "Bashō", First: "古池や", Second: "蛙飛び込む", Third: "水の音"}) {
+		t.Errorf("parsed %+v", h)
+	}
+	// Exactly at the limits is fine.
+	max := strings.Repeat("字", MaxLineRunes)
+	body, _ := json.Marshal(Post{Username: strings.Repeat("名", MaxUsernameRune), First: max, Second: max, Third: max})
+	if _, err := ParsePost(string(body), false); err != nil {
+		t.Errorf("a haiku at the limits was refused: %v", err)
+	}
+}
+
+func TestParsePostRefusesInvisibleTricks(t *testing.T) {
+	for name, field := range map[string]string{
+		"NUL":            `a\u0000b`,
+		"tab":            "a\\tb",
+		"bidi override":  `a\u202eb`,
+		"lone surrogate": `a\ud800b`,
+	} {
+		_, err := ParsePost(`{"username":"u","first":"`+field+`","second":"b","third":"c"}`, false)
+		if !isBadRequest(err) {
+			t.Errorf("%s: err = %v, want a 400", name, err)
+		}
+	}
+	if _, err := ParsePost("{\"username\":\"\xff\",\"first\":\"a\",\"second\":\"b\",\"third\":\"c\"}", false); err == nil ||
+		!strings.Contains(err.Error(), "UTF-8") {
+		t.Errorf("invalid UTF-8: err = %v", err)
+	}
+}
+
+// FuzzParsePost: whatever arrives as a POST body, the parser answers either a clean
+// haiku or a *BadRequestError with a readable message (the API's 400, see
+// api.StatusOf); it never panics. The seed corpus is in testdata/fuzz/FuzzParsePost;
+// `make test` fuzzes for a bounded time.
+func FuzzParsePost(f *testing.F) {
+	f.Add(basho, false)
+	f.Add(`{"username":"a","first":"b","second":"c","third":"d","likes":100}`, false)
+	f.Add("eyJ1c2VybmFtZSI6ImEiLCJmaXJzdCI6ImIiLCJzZWNvbmQiOiJjIiwidGhpcmQiOiJkIn0=", true)
+	f.Add(`null`, false)
+	f.Fuzz(func(t *testing.T, body string, isBase64 bool) {
+		h, err := ParsePost(body, isBase64)
+		if err != nil {
+			if !isBadRequest(err) {
+				t.Fatalf("error %v (%T) is not a *BadRequestError: the API would answer 500", err, err)
+			}
+			if msg := err.Error(); msg == "" || !utf8.ValidString(msg) {
+				t.Fatalf("unreadable message %q", msg)
+			}
+			return
+		}
+		for name, v := range map[string]string{"username": h.Username, "first": h.First, "second": h.Second, "third": h.Third} {
+			limit := MaxLineRunes
+			if name == "username" {
+				limit = MaxUsernameRune
+			}
+			if v == "" || v != strings.TrimSpace(v) || utf8.RuneCountInString(v) > limit || !utf8.ValidString(v) ||
+				strings.ContainsFunc(v, IsForbidden) {
+				t.Fatalf("accepted %s = %q", name, v)
+			}
+		}
+		// What was accepted is accepted again, unchanged, when sent back as JSON.
+		again, _ := json.Marshal(h)
+		h2, err := ParsePost(string(again), false)
+		if err != nil || h2 != h {
+			t.Fatalf("round trip of %+v gave %+v, %v", h, h2, err)
+		}
+	})
+}

@@ -1,0 +1,100 @@
+// The Bashoutter page in headless Chromium (Debian's, driven by playwright-core; no
+// browser download), against the local mode that browser_test.go starts. The page and
+// the API are on different origins, so CORS is exercised as on CloudFront + API Gateway.
+//
+// Env: SITE_URL (the page), CHROMIUM_PATH, SCREENSHOT (where to write the PNG).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+
+const site = process.env.SITE_URL;
+const timeout = 15000;
+
+async function post(page, lines, username) {
+  const form = page.locator("#post-form");
+  await form.getByLabel("First line").fill(lines[0]);
+  await form.getByLabel("Second line").fill(lines[1]);
+  await form.getByLabel("Third line").fill(lines[2]);
+  await form.getByLabel("Your name").fill(username);
+  await form.getByRole("button", { name: "Post" }).click();
+}
+
+function card(page, text) {
+  return page.locator("[data-testid=haiku]").filter({ hasText: text });
+}
+
+test("post, list, like, delete, and a bad post in Chromium", async () => {
+  assert.ok(site, "SITE_URL is not set: run this through go test ./handson/bashoutter/local");
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 900, height: 900 } });
+    page.setDefaultTimeout(timeout);
+    const problems = [];
+    page.on("pageerror", (e) => problems.push("page error: " + e.message));
+    page.on("console", (m) => {
+      // Chromium logs every non-2xx fetch; the two bad posts below are meant to get 400.
+      if (m.type() === "error" && !/status of 400 \(Bad Request\)/.test(m.text())) problems.push("console: " + m.text());
+    });
+
+    await page.goto(site);
+    await page.locator("body[data-ready=true]").waitFor();
+    await page.locator("#empty").waitFor({ state: "visible" });
+
+    // Post a haiku: it is listed, with no likes.
+    await post(page, ["古池や", "蛙飛び込む", "水の音"], "松尾芭蕉");
+    const furuike = card(page, "蛙飛び込む");
+    await furuike.waitFor();
+    assert.equal(await furuike.locator(".username").textContent(), "— 松尾芭蕉");
+    assert.equal(await furuike.getByTestId("likes").textContent(), "0");
+    assert.equal(await page.locator("#post-form input[name=first]").inputValue(), "", "the form is cleared after posting");
+    assert.ok(await page.locator("#empty").isHidden());
+
+    // Like it twice: the count goes up each time.
+    await furuike.getByRole("button", { name: "Like" }).click();
+    await furuike.getByTestId("likes").filter({ hasText: /^1$/ }).waitFor();
+    await furuike.getByRole("button", { name: "Like" }).click();
+    await furuike.getByTestId("likes").filter({ hasText: /^2$/ }).waitFor();
+
+    // A second haiku comes first (newest first).
+    await post(page, ["閑さや", "岩にしみ入る", "蝉の声"], "芭蕉");
+    await card(page, "岩にしみ入る").waitFor();
+    const order = await page.locator("[data-testid=haiku] .second").allTextContents();
+    assert.deepEqual(order, ["岩にしみ入る", "蛙飛び込む"]);
+    // Likes survive a reload (they are in DynamoDB, not only on the page).
+    await page.reload();
+    await card(page, "蛙飛び込む").getByTestId("likes").filter({ hasText: /^2$/ }).waitFor();
+
+    // A bad post shows the API's message and stores nothing.
+    await post(page, ["柿くへば", "", "法隆寺"], "正岡子規");
+    const error = page.locator("#error");
+    await error.filter({ hasText: "second is missing or empty" }).waitFor();
+    await post(page, ["あ".repeat(65), "い", "う"], "x");
+    await error.filter({ hasText: "first is 65 characters long" }).waitFor();
+    assert.equal(await page.locator("[data-testid=haiku]").count(), 2);
+
+    // Delete the second: it is gone, also after a reload; the error box clears.
+    const shizukasa = card(page, "岩にしみ入る");
+    await shizukasa.getByRole("button", { name: "Delete" }).click();
+    await shizukasa.waitFor({ state: "detached" });
+    assert.ok(await error.isHidden());
+    await page.reload();
+    await card(page, "蛙飛び込む").waitFor();
+    assert.equal(await card(page, "岩にしみ入る").count(), 0);
+
+    // The picture for the README: one more haiku, then the page as a learner sees it.
+    await post(page, ["菜の花や", "月は東に", "日は西に"], "与謝蕪村");
+    await card(page, "月は東に").waitFor();
+    if (process.env.SCREENSHOT) await page.screenshot({ path: process.env.SCREENSHOT, fullPage: true });
+
+    assert.deepEqual(problems, [], "the page logged errors");
+  } finally {
+    await browser.close();
+  }
+});

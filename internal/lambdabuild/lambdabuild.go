@@ -1,0 +1,70 @@
+// Package lambdabuild compiles a Go package into a Lambda `bootstrap` executable for the
+// provided.al2023 runtime. The CDK bundler (constructs.NewGoFunction) and the tests that
+// run handlers under the Lambda runtime interface emulator use the same flags, so what is
+// tested is what is deployed (only the CPU architecture differs on an x86 test machine).
+package lambdabuild
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// BinaryName is the file the provided.al2023 runtime executes.
+const BinaryName = "bootstrap"
+
+// Args are the `go build` flags for a Lambda binary: no RPC mode of aws-lambda-go
+// (provided.al2023 talks the Runtime API), no local paths or VCS stamps in the binary
+// (so the same source gives the same bytes and CDK's output hash only changes when the
+// code does), and no symbol tables (a smaller upload, a faster cold start).
+func Args(pkg, out string) []string {
+	return []string{"build", "-tags", "lambda.norpc", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-o", out, pkg}
+}
+
+// Build compiles pkg (an import path or ./relative directory, resolved in moduleRoot)
+// into out for linux/goarch without cgo, so the binary is static.
+func Build(moduleRoot, pkg, out, goarch string) error {
+	cmd := exec.Command("go", Args(pkg, out)...)
+	cmd.Dir = moduleRoot
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+goarch, "CGO_ENABLED=0")
+	output, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s %s (linux/%s): %v\n%s", failurePrefix, pkg, goarch, err, strings.TrimSpace(string(output)))
+	}
+	return nil
+}
+
+const failurePrefix = "go build of the Lambda package"
+
+// FailureMessage returns the build error carried by a panic value (CDK runs the bundler
+// inside synthesis, and jsii turns its failure into a panic), or "" if it is not one.
+func FailureMessage(panicValue any) string {
+	msg := fmt.Sprint(panicValue)
+	if i := strings.Index(msg, failurePrefix); i >= 0 {
+		return msg[i:]
+	}
+	return ""
+}
+
+// ModuleRoot is the directory of this project's go.mod, found upwards from the working
+// directory: the CDK app runs at the root, `go test` in each package's directory.
+func ModuleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		raw, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+		if err == nil && strings.Contains(string(raw), "module github.com/intro-aws-go/intro-aws-go\n") {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("the intro-aws-go go.mod was not found above the working directory: run from inside the project")
+		}
+		dir = parent
+	}
+}

@@ -7,18 +7,14 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
-	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	logtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
 )
@@ -102,38 +98,13 @@ func leaveBehind(t *testing.T, ctx context.Context) (bucket, logGroup string) {
 	return bucket, logGroup
 }
 
-// deploy creates a stack from the app's synthesized template in moto's CloudFormation.
-func deploy(t *testing.T, ctx context.Context, outdir, stack string) {
-	t.Helper()
-	cfg := moto.Config()
-	// CDK templates check the bootstrap version; moto answers 500 without it.
-	if _, err := ssm.NewFromConfig(cfg).PutParameter(ctx, &ssm.PutParameterInput{
-		Name: aws.String("/cdk-bootstrap/hnb659fds/version"), Value: aws.String("30"), Type: "String", Overwrite: aws.Bool(true),
-	}); err != nil {
-		t.Fatal(err)
-	}
-	body, err := os.ReadFile(filepath.Join(outdir, stack+".template.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfn := cloudformation.NewFromConfig(cfg)
-	if _, err := cfn.CreateStack(ctx, &cloudformation.CreateStackInput{
-		StackName: aws.String(stack), TemplateBody: aws.String(string(body)),
-		Capabilities: []cfntypes.Capability{cfntypes.CapabilityCapabilityIam},
-		Tags:         []cfntypes.Tag{{Key: aws.String("Project"), Value: aws.String("intro-aws-go")}, {Key: aws.String("HandsOn"), Value: aws.String(stack)}},
-	}); err != nil {
-		t.Fatal(err)
-	}
-	out, err := cfn.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(stack)})
-	if err != nil || out.Stacks[0].StackStatus != cfntypes.StackStatusCreateComplete {
-		t.Fatalf("%s did not deploy on moto: %v %v", stack, err, out)
-	}
-}
-
 func TestFindsStacksTaggedResourcesAndLogGroups(t *testing.T) {
 	ctx := fresh(t)
 	outdir := testenv.SynthApp(t, nil)
-	deploy(t, ctx, outdir, "MyFirstEc2")
+	// One hands-on still deployed, one deployed and destroyed as `cdk destroy` does.
+	moto.DeploySynthesized(t, outdir, "MyFirstEc2")
+	moto.DeploySynthesized(t, outdir, "SimpleDynamoDb")
+	moto.DestroyStack(t, "SimpleDynamoDb")
 	bucket, logGroup := leaveBehind(t, ctx)
 	s3c := s3.NewFromConfig(moto.Config(), func(o *s3.Options) { o.UsePathStyle = true })
 	assets := "cdk-hnb659fds-assets-123456789012-us-east-1"
@@ -164,9 +135,10 @@ func TestFindsStacksTaggedResourcesAndLogGroups(t *testing.T) {
 		}
 	}
 	// The deployed stack's own resources (VPC, instance, ...) are tagged too, but
-	// `cdk destroy` removes them: they must not be listed one by one.
-	if strings.Contains(out, "arn:aws:ec2:") {
-		t.Errorf("resources of a live stack listed:\n%s", out)
+	// `cdk destroy` removes them: they must not be listed one by one. The destroyed
+	// stack is gone with its table.
+	if strings.Contains(out, "arn:aws:ec2:") || strings.Contains(out, "SimpleDynamoDb") {
+		t.Errorf("resources of a live stack, or the destroyed stack, listed:\n%s", out)
 	}
 }
 

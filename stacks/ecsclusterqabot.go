@@ -2,7 +2,6 @@ package stacks
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecrassets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
@@ -70,15 +69,7 @@ func NewEcsClusterQaBotStack(scope cdkconstructs.Construct, id string, props *Ec
 	}
 
 	// 1. The table: one item per question (item_id), on-demand, gone with the stack.
-	table := awsdynamodb.NewTable(stack, jsii.String("EcsClusterQaBot-Table"), &awsdynamodb.TableProps{
-		PartitionKey:  &awsdynamodb.Attribute{Name: jsii.String(qabot.AttrItemID), Type: awsdynamodb.AttributeType_STRING},
-		BillingMode:   awsdynamodb.BillingMode_PAY_PER_REQUEST,
-		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
-	})
-	cdknag.NagSuppressions_AddResourceSuppressions(table, &[]*cdknag.NagPackSuppression{{
-		Id:     jsii.String("AwsSolutions-DDB3"),
-		Reason: jsii.String("The table holds throwaway questions for one hands-on and is deleted with the stack; point-in-time recovery would bill for backups nobody restores."),
-	}}, jsii.Bool(false))
+	table := constructs.NewItemTable(stack, "EcsClusterQaBot-Table")
 
 	// 2. The network: public subnet only, no NAT gateway. Tasks get a public IP to
 	//    pull the image and reach DynamoDB.

@@ -76,17 +76,7 @@ func NewSimpleBatchStack(scope cdkconstructs.Construct, id string, props *Simple
 
 	// 1. The bucket where every job writes its metrics_lr…_m….csv: private, TLS only,
 	//    emptied and deleted by `cdk destroy`.
-	bucket := awss3.NewBucket(stack, jsii.String("Bucket"), &awss3.BucketProps{
-		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
-		Encryption:        awss3.BucketEncryption_S3_MANAGED,
-		EnforceSSL:        jsii.Bool(true),
-		RemovalPolicy:     awscdk.RemovalPolicy_DESTROY,
-		AutoDeleteObjects: jsii.Bool(true),
-	})
-	cdknag.NagSuppressions_AddResourceSuppressions(bucket, &[]*cdknag.NagPackSuppression{{
-		Id:     jsii.String("AwsSolutions-S1"),
-		Reason: jsii.String("Only the stack's own jobs write here (the job role's single permission); access logs would need a second bucket that outlives the hands-on."),
-	}}, jsii.Bool(false))
+	bucket := constructs.NewPrivateBucket(stack, "Bucket", &constructs.PrivateBucketProps{AutoDeleteObjects: true})
 
 	// 2. The network: the course's 10.10.0.0/23, public subnets only, no NAT gateway.
 	//    Batch hosts get a public IP to pull the image and reach S3; no port is open.

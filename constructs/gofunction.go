@@ -17,6 +17,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/intro-aws-go/intro-aws-go/internal/lambdabuild"
+	"github.com/intro-aws-go/intro-aws-go/internal/project"
 )
 
 // GoFunctionProps configures NewGoFunction.
@@ -119,7 +120,7 @@ func NewGoFunction(scope cdkconstructs.Construct, id string, props *GoFunctionPr
 // source, and its hash is the hash of the compiled output, so a change anywhere in the
 // code the binary is built from (an imported package too) deploys a new version.
 func goCode(scope cdkconstructs.Construct, entry string) awslambda.Code {
-	root, err := lambdabuild.ModuleRoot()
+	root, err := project.Root()
 	if err != nil {
 		panic(err)
 	}
@@ -170,7 +171,7 @@ func (b *goBundler) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *boo
 // ProjectPath is rel (slash-separated, from the module root) as an absolute path, for
 // assets such as a web page's directory.
 func ProjectPath(rel string) string {
-	root, err := lambdabuild.ModuleRoot()
+	root, err := project.Root()
 	if err != nil {
 		panic(err)
 	}

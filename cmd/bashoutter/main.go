@@ -34,7 +34,7 @@ import (
 	"github.com/intro-aws-go/intro-aws-go/internal/awsenv"
 	"github.com/intro-aws-go/intro-aws-go/internal/cli"
 	"github.com/intro-aws-go/intro-aws-go/internal/handsons"
-	"github.com/intro-aws-go/intro-aws-go/internal/lambdabuild"
+	"github.com/intro-aws-go/intro-aws-go/internal/project"
 	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
 )
 
@@ -288,7 +288,7 @@ func runLocal(ctx context.Context, args []string, stdout io.Writer) error {
 	}); err != nil {
 		return err
 	}
-	root, err := lambdabuild.ModuleRoot()
+	root, err := project.Root()
 	if err != nil {
 		return err
 	}

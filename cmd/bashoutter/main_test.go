@@ -11,7 +11,7 @@ import (
 
 	"github.com/intro-aws-go/intro-aws-go/handson/bashoutter/api"
 	"github.com/intro-aws-go/intro-aws-go/handson/bashoutter/local"
-	"github.com/intro-aws-go/intro-aws-go/internal/lambdabuild"
+	"github.com/intro-aws-go/intro-aws-go/internal/project"
 	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
 )
 
@@ -27,7 +27,7 @@ func setup(t *testing.T) (*testenv.Moto, *local.Servers, *api.Store) {
 		t.Fatal(err)
 	}
 	store := &api.Store{DB: db, Table: "haiku"}
-	root, _ := lambdabuild.ModuleRoot()
+	root, _ := project.Root()
 	s, err := local.Start(local.Options{
 		Handler: &api.Handler{Store: store, Logf: t.Logf}, WebDir: filepath.Join(root, "handson/bashoutter/web"),
 		SiteAddr: "127.0.0.1:0", APIAddr: "127.0.0.1:0",

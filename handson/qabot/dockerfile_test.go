@@ -15,8 +15,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/intro-aws-go/intro-aws-go/internal/project"
+
 	"github.com/intro-aws-go/intro-aws-go/handson/qabot"
-	"github.com/intro-aws-go/intro-aws-go/handson/qabot/tinymodel"
 )
 
 type dockerfile struct {
@@ -62,7 +63,7 @@ func readDockerfile(t *testing.T) dockerfile {
 
 func TestDockerfilePinsTheRuntimeOfPackageLock(t *testing.T) {
 	d := readDockerfile(t)
-	root, err := tinymodel.RepoRoot()
+	root, err := project.Root()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +118,7 @@ func TestDockerfileRuntimeMatchesTheGoBinding(t *testing.T) {
 
 func TestDockerfileGoVersionMatchesGoMod(t *testing.T) {
 	d := readDockerfile(t)
-	root, _ := tinymodel.RepoRoot()
+	root, _ := project.Root()
 	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
 	if err != nil {
 		t.Fatal(err)

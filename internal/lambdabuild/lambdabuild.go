@@ -5,11 +5,9 @@
 package lambdabuild
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 )
 
@@ -47,24 +45,4 @@ func FailureMessage(panicValue any) string {
 		return msg[i:]
 	}
 	return ""
-}
-
-// ModuleRoot is the directory of this project's go.mod, found upwards from the working
-// directory: the CDK app runs at the root, `go test` in each package's directory.
-func ModuleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		raw, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-		if err == nil && strings.Contains(string(raw), "module github.com/intro-aws-go/intro-aws-go\n") {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("the intro-aws-go go.mod was not found above the working directory: run from inside the project")
-		}
-		dir = parent
-	}
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/intro-aws-go/intro-aws-go/internal/lambdabuild"
+	"github.com/intro-aws-go/intro-aws-go/internal/project"
 )
 
 // RIE is the AWS Lambda runtime interface emulator running one function's `bootstrap`
@@ -37,7 +38,7 @@ func RIEPath() (string, error) {
 	if p := os.Getenv("AWS_LAMBDA_RIE"); p != "" {
 		return p, nil
 	}
-	root, err := lambdabuild.ModuleRoot()
+	root, err := project.Root()
 	if err != nil {
 		return "", err
 	}
@@ -52,7 +53,7 @@ func RIEPath() (string, error) {
 // `bootstrap` for this machine's architecture, with the flags of the deployed binary.
 func BuildLambda(t testing.TB, pkg string) string {
 	t.Helper()
-	root, err := lambdabuild.ModuleRoot()
+	root, err := project.Root()
 	if err != nil {
 		t.Fatal(err)
 	}

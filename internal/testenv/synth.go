@@ -6,9 +6,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
+
+	"github.com/intro-aws-go/intro-aws-go/internal/project"
 )
 
 var (
@@ -18,17 +19,7 @@ var (
 )
 
 // ModuleRoot is the directory of the project's go.mod.
-func ModuleRoot() (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
-	}
-	mod := strings.TrimSpace(string(out))
-	if mod == "" || mod == os.DevNull {
-		return "", fmt.Errorf("not inside the intro-aws-go module")
-	}
-	return filepath.Dir(mod), nil
-}
+func ModuleRoot() (string, error) { return project.Root() }
 
 // AppBinary builds the CDK app (the module's main package) once per test binary.
 func AppBinary() (string, error) {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/intro-aws-go/intro-aws-go/handson/bashoutter/api"
 	"github.com/intro-aws-go/intro-aws-go/internal/lambdabuild"
+	"github.com/intro-aws-go/intro-aws-go/internal/project"
 	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
 )
 
@@ -31,7 +32,7 @@ var sizes struct {
 // does) once and reports their sizes in MB. Goal: at most 10 MB.
 func BenchmarkBootstrapSize(b *testing.B) {
 	sizes.once.Do(func() {
-		root, err := lambdabuild.ModuleRoot()
+		root, err := project.Root()
 		if err != nil {
 			sizes.err = err
 			return

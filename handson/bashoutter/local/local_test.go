@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/intro-aws-go/intro-aws-go/handson/bashoutter/api"
-	"github.com/intro-aws-go/intro-aws-go/internal/lambdabuild"
+	"github.com/intro-aws-go/intro-aws-go/internal/project"
 	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
 )
 
@@ -28,7 +28,7 @@ func startLocal(t *testing.T, rate, burst int) (*Servers, *api.Store) {
 		t.Fatal(err)
 	}
 	store := &api.Store{DB: db, Table: "haiku"}
-	root, err := lambdabuild.ModuleRoot()
+	root, err := project.Root()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestLocalModeThrottlesLikeTheStage(t *testing.T) {
 // TestPageInChromium drives the real page in headless Chromium (see
 // testdata/page.test.mjs) and then checks, in DynamoDB, what the clicks left behind.
 func TestPageInChromium(t *testing.T) {
-	root, err := lambdabuild.ModuleRoot()
+	root, err := project.Root()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/intro-aws-go/intro-aws-go/internal/project"
+
 	"github.com/intro-aws-go/intro-aws-go/handson/qabot"
 	"github.com/intro-aws-go/intro-aws-go/handson/qabot/onnxmodel"
 	"github.com/intro-aws-go/intro-aws-go/handson/qabot/tinymodel"
@@ -177,7 +179,7 @@ func startNode(b *testing.B, model string, ids []int64) func(n int) float64 {
 	if err := os.WriteFile(input, in, 0o644); err != nil {
 		b.Fatal(err)
 	}
-	root, err := tinymodel.RepoRoot()
+	root, err := project.Root()
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,41 +1,15 @@
 package tinymodel
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 
 	"github.com/intro-aws-go/intro-aws-go/handson/qabot"
+	"github.com/intro-aws-go/intro-aws-go/internal/project"
 )
-
-const modulePath = "github.com/intro-aws-go/intro-aws-go"
-
-// RepoRoot finds the repository (the directory whose go.mod declares this module),
-// walking up from the working directory: go test runs each package in its own folder.
-func RepoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if f, err := os.Open(filepath.Join(dir, "go.mod")); err == nil {
-			line, _ := bufio.NewReader(f).ReadString('\n')
-			f.Close()
-			if strings.TrimSpace(line) == "module "+modulePath {
-				return dir, nil
-			}
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod of %s above the working directory", modulePath)
-		}
-		dir = parent
-	}
-}
 
 // RuntimeLibrary returns ONNX Runtime's shared library for tests and benchmarks:
 // $ORT_LIBRARY_PATH when set, otherwise the one the npm package onnxruntime-node
@@ -48,7 +22,7 @@ func RuntimeLibrary() (string, error) {
 		}
 		return p, nil
 	}
-	root, err := RepoRoot()
+	root, err := project.Root()
 	if err != nil {
 		return "", err
 	}

@@ -1,0 +1,38 @@
+// Package project locates the intro-aws-go checkout, for code that reads the
+// project's own files: the Lambda bundler at synth time, and tests (`go test` runs each
+// package in its own directory; the CDK app runs at the root).
+package project
+
+import (
+	"bufio"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// ModulePath is the module path in go.mod.
+const ModulePath = "github.com/intro-aws-go/intro-aws-go"
+
+// Root is the directory whose go.mod declares ModulePath, found upwards from the
+// working directory.
+func Root() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if f, err := os.Open(filepath.Join(dir, "go.mod")); err == nil {
+			line, _ := bufio.NewReader(f).ReadString('\n')
+			f.Close()
+			if strings.TrimSpace(line) == "module "+ModulePath {
+				return dir, nil
+			}
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("the intro-aws-go go.mod was not found above the working directory: run from inside the project")
+		}
+		dir = parent
+	}
+}

@@ -229,9 +229,9 @@ func (c *cli) progressf(format string, a ...any) {
 // progress shows task state changes on stderr: one line per change, plus, on a
 // terminal, a live line with the elapsed time below them.
 type progress struct {
-	c    *cli
-	live bool
-	tick <-chan time.Time
+	c     *cli
+	live  bool
+	tick  <-chan time.Time
 	stop  func()
 	shown bool
 }

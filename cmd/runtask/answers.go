@@ -29,7 +29,9 @@ const scanPage = 100
 const listContextRunes = 160
 
 // isTerminal tells whether the learner is at a keyboard (tests replace it).
-var isTerminal = func(r io.Reader) bool {
+var isTerminal = stdinIsTerminal
+
+func stdinIsTerminal(r io.Reader) bool {
 	f, ok := r.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
@@ -56,7 +58,7 @@ func (c *cli) listAnswers(ctx context.Context, args []string, limit int) error {
 	if err != nil {
 		return err
 	}
-	sort.SliceStable(items, func(i, j int) bool { return items[i].CreatedAt > items[j].CreatedAt })
+	sort.SliceStable(items, func(i, j int) bool { return newer(items[i].CreatedAt, items[j].CreatedAt) })
 	total := len(items)
 	if limit > 0 && len(items) > limit {
 		items = items[:limit]
@@ -86,6 +88,20 @@ func (c *cli) listAnswers(ctx context.Context, args []string, limit int) error {
 		c.progressf("%s, newest first", plural(total, "answer"))
 	}
 	return nil
+}
+
+// newer compares two created_at times (RFC 3339 strings with a varying number of
+// fraction digits do not sort as text); unreadable ones go last.
+func newer(a, b string) bool {
+	ta, errA := time.Parse(time.RFC3339Nano, a)
+	tb, errB := time.Parse(time.RFC3339Nano, b)
+	if errA != nil || errB != nil {
+		if (errA == nil) != (errB == nil) {
+			return errA == nil
+		}
+		return a > b
+	}
+	return ta.After(tb)
 }
 
 func (c *cli) clear(ctx context.Context, args []string, yes bool) error {

@@ -318,10 +318,11 @@ func (h *ecsHarness) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if target == "" { // query protocols (none of the client's services use them)
 		target = r.Method + " " + r.URL.Path
 	}
-	var parsed map[string]any
+	var recorded, parsed map[string]any // the handlers may change theirs
+	_ = json.Unmarshal(body, &recorded)
 	_ = json.Unmarshal(body, &parsed)
 	h.mu.Lock()
-	h.calls = append(h.calls, call{target: target, body: parsed, at: time.Now()})
+	h.calls = append(h.calls, call{target: target, body: recorded, at: time.Now()})
 	h.mu.Unlock()
 
 	switch target {

@@ -221,7 +221,7 @@ func (c *cli) answer(ctx context.Context, qs []*question, parallel int) error {
 			continue
 		}
 		started = append(started, r)
-		c.progressf("started task %s on %s for %s (%s)", r.shortID(), capacity, plural(len(r.questions), "question"), idList(r.questions))
+		c.progressf("%s in %s: started task %s on %s for %s (%s)", c.stack.name, c.region, r.shortID(), capacity, plural(len(r.questions), "question"), idList(r.questions))
 		if ctx.Err() != nil {
 			return c.interrupt(started)
 		}

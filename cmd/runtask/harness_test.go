@@ -25,6 +25,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -168,6 +169,7 @@ type ecsHarness struct {
 // knobs are what a test may change before the client runs.
 type knobs struct {
 	provisioning, pending time.Duration // how long a task shows these states
+	jitter                time.Duration // pending lasts up to this much longer, at random
 	deprovisioning        time.Duration // container exited, task not yet STOPPED
 	hold                  bool          // the container keeps running until StopTask (no worker)
 	workerEnv             []string      // added to (and overriding) the worker's environment
@@ -212,7 +214,7 @@ func newHarness(m *testenv.Moto, workerBin, modelDir, ortLib string) *ecsHarness
 
 // setup gives a test a fresh moto with the stack deployed (unless deploy is false),
 // the harness reset, and this process's AWS SDK pointed at the harness.
-func setup(t *testing.T, deploy bool) *ecsHarness {
+func setup(t testing.TB, deploy bool) *ecsHarness {
 	t.Helper()
 	h := harness
 	h.reset()
@@ -254,7 +256,7 @@ func (h *ecsHarness) reset() {
 }
 
 // finish ends what is still running and fails the test for every bad request seen.
-func (h *ecsHarness) finish(t *testing.T) {
+func (h *ecsHarness) finish(t testing.TB) {
 	h.mu.Lock()
 	tasks := h.tasks
 	problems := h.problems
@@ -277,7 +279,7 @@ func (h *ecsHarness) finish(t *testing.T) {
 }
 
 // deployStack creates the synthesized template in moto's CloudFormation.
-func deployStack(t *testing.T) {
+func deployStack(t testing.TB) {
 	t.Helper()
 	ctx := context.Background()
 	cfg := moto.Config()
@@ -513,6 +515,9 @@ func (h *ecsHarness) lifecycle(ft *fakeTask, k knobs) {
 		return
 	}
 	set("PENDING")
+	if k.jitter > 0 {
+		k.pending += time.Duration(rand.Int64N(int64(k.jitter)))
+	}
 	if stoppedEarly(k.pending) {
 		h.exited(ft, nil, nil, k)
 		return

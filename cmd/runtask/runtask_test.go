@@ -129,7 +129,8 @@ var stateLine = regexp.MustCompile(`(?m)^ +\d+\.\ds  task [0-9a-f]{8}  ([A-Z]+)`
 
 func TestAskAnswersTheCourseExample(t *testing.T) {
 	h := setup(t, true)
-	code, out, errOut := runtask(t, "", "ask", qabot.ExampleContext, qabot.ExampleQuestion)
+	code, stamped, errOut := runtaskStamped("", "ask", qabot.ExampleContext, qabot.ExampleQuestion)
+	out := stamped.String()
 	if code != exitOK {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
@@ -161,6 +162,11 @@ func TestAskAnswersTheCourseExample(t *testing.T) {
 	if len(items) != 1 || len(ids) != 1 || items[0].ItemID != ids[0] || items[0].Status != qabot.StatusDone ||
 		items[0].Context != qabot.ExampleContext || items[0].Question != qabot.ExampleQuestion || items[0].CreatedAt == "" {
 		t.Errorf("table %+v, task got %v", items, ids)
+	}
+	// The wait loop: the answer follows the task's stop within a second (make bench
+	// measures it against the course's loop).
+	if lag := stamped.answerAt.Sub(h.started()[0].finishedAt); lag <= 0 || lag > time.Second {
+		t.Errorf("answer printed %s after the task stopped, want within 1s", lag)
 	}
 }
 
@@ -664,5 +670,53 @@ func TestNewerSortsTimesNotText(t *testing.T) {
 		if got := newer(c.a, c.b); got != c.want {
 			t.Errorf("newer(%s, %s) = %v", c.a, c.b, got)
 		}
+	}
+}
+
+// The built command as a learner runs it (go test -v -run TestBinaryAsk shows the
+// transcript that the README quotes).
+func TestBinaryAsk(t *testing.T) {
+	h := setup(t, true)
+	cmd := exec.Command(clientBin, "ask", qabot.ExampleContext, qabot.ExampleQuestion)
+	cmd.Env = append(clientEnv(h), "PATH="+os.Getenv("PATH"), "HOME="+t.TempDir())
+	out, err := cmd.CombinedOutput()
+	t.Logf("$ go run ./cmd/runtask ask %q %q\n%s", qabot.ExampleContext, qabot.ExampleQuestion, out)
+	if err != nil || !strings.Contains(string(out), "\nAnswer:   Momotaro\n") {
+		t.Fatalf("%v\n%s", err, out)
+	}
+}
+
+// On a terminal the elapsed time ticks on a live line, cleared before other output;
+// elsewhere there are only plain lines, and no colours.
+func TestLiveLineAndColours(t *testing.T) {
+	var errOut bytes.Buffer
+	c := &cli{opts: &options{}, stderr: &errOut}
+	runs := []*taskRun{{arn: "arn:aws:ecs:us-east-1:123456789012:task/c/0123456789abcdef", status: "PENDING"}}
+	p := &progress{c: c, live: true, stop: func() {}}
+	p.redraw(1200*time.Millisecond, runs)
+	p.event(1300*time.Millisecond, "task 01234567  RUNNING")
+	p.redraw(1400*time.Millisecond, runs)
+	p.close()
+	want := "\r\033[K⠹ 1.2s  waiting for 01234567 PENDING" + "\r\033[K" + "    1.3s  task 01234567  RUNNING\n" +
+		"\r\033[K⠼ 1.4s  waiting for 01234567 PENDING" + "\r\033[K"
+	if errOut.String() != want {
+		t.Errorf("live output %q\nwant        %q", errOut.String(), want)
+	}
+	errOut.Reset()
+	plain := &progress{c: c, stop: func() {}}
+	plain.redraw(time.Second, runs)
+	plain.event(time.Second, "task 01234567  RUNNING")
+	plain.close()
+	if errOut.String() != "    1.0s  task 01234567  RUNNING\n" {
+		t.Errorf("plain output %q", errOut.String())
+	}
+
+	var out bytes.Buffer
+	if p := newPrinter(&out); p.color {
+		t.Errorf("colours on a buffer")
+	}
+	printer{w: &out, color: true}.field("Answer", magenta, "Momotaro")
+	if out.String() != "\033[1;35mAnswer:  \033[0m Momotaro\n" {
+		t.Errorf("coloured field %q", out.String())
 	}
 }

@@ -18,11 +18,12 @@ import (
 
 // The wait loop polls DescribeTasks (free of charge) every pollMin at first and backs
 // off to pollMax: a task stops at most pollMax before the client sees it, and the
-// answer is read right then. A Fargate task lives a minute or so, so this is about a
-// hundred calls per question, far below ECS's rate limits; the SDK retries throttling.
-var (
+// answer is read right then (the course slept a whole second between polls). A
+// Fargate task lives a minute or so: a few hundred calls per question, one call for
+// all the tasks of a batch, well within ECS's request rate; the SDK retries throttling.
+const (
 	pollMin = 100 * time.Millisecond
-	pollMax = 500 * time.Millisecond
+	pollMax = 250 * time.Millisecond
 )
 
 const liveTick = 100 * time.Millisecond

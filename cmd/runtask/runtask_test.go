@@ -458,7 +458,7 @@ func (s *syncBuffer) String() string {
 // exited; the answer is already in the table, and the client prints it at once.
 func TestAnswerDoesNotWaitForDeprovisioning(t *testing.T) {
 	h := setup(t, true)
-	h.set(func(k *knobs) { k.deprovisioning = 5 * time.Second })
+	h.set(func(k *knobs) { k.deprovisioning = 2 * time.Second })
 	code, out, errOut := runtask(t, "", "ask", qabot.ExampleContext, qabot.ExampleQuestion)
 	if code != exitOK || !strings.Contains(out, "Answer:   Momotaro") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)

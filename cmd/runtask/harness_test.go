@@ -718,28 +718,6 @@ func (h *ecsHarness) set(f func(k *knobs)) {
 	f(&h.knobs)
 }
 
-// dig walks decoded JSON by keys and indices; nil when absent.
-func dig(v any, path ...any) any {
-	for _, p := range path {
-		switch k := p.(type) {
-		case string:
-			m, ok := v.(map[string]any)
-			if !ok {
-				return nil
-			}
-			v = m[k]
-		case int:
-			l, ok := v.([]any)
-			if !ok || k >= len(l) {
-				return nil
-			}
-			v = l[k]
-		}
-	}
-	return v
-}
+func dig(v any, path ...any) any { return testenv.Dig(v, path...) }
 
-func jsonString(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
-}
+func jsonString(v any) string { return testenv.JSONText(v) }

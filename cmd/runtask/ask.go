@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
@@ -214,6 +215,7 @@ func (c *cli) answer(ctx context.Context, qs []*question, parallel int) error {
 		r.arn, r.err = c.runTask(callCtx, r, capacity)
 		cancel()
 		if r.err != nil {
+			c.markFailed(r.questions, "no task could be started: "+oneLine(r.err.Error()))
 			if len(runs) == 1 {
 				return r.err
 			}
@@ -270,6 +272,27 @@ func (c *cli) putQuestions(ctx context.Context, qs []*question) error {
 		}
 	}
 	return nil
+}
+
+// markFailed records in the table why questions will not be answered, so that
+// list-answers does not show them pending forever (best effort: the error that
+// caused it is what the learner sees).
+func (c *cli) markFailed(qs []*question, reason string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, q := range qs {
+		c.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName:                aws.String(c.stack.table),
+			Key:                      map[string]dbtypes.AttributeValue{qabot.AttrItemID: &dbtypes.AttributeValueMemberS{Value: q.id}},
+			UpdateExpression:         aws.String("SET #s = :s, #e = :e, #f = :f"),
+			ExpressionAttributeNames: map[string]string{"#s": qabot.AttrStatus, "#e": qabot.AttrError, "#f": qabot.AttrFinishedAt},
+			ExpressionAttributeValues: map[string]dbtypes.AttributeValue{
+				":s": &dbtypes.AttributeValueMemberS{Value: qabot.StatusFailed},
+				":e": &dbtypes.AttributeValueMemberS{Value: reason},
+				":f": &dbtypes.AttributeValueMemberS{Value: time.Now().UTC().Format(time.RFC3339Nano)},
+			},
+		})
+	}
 }
 
 // newItemID is a random (version 4) UUID.

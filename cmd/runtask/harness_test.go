@@ -174,6 +174,12 @@ type knobs struct {
 	hold                  bool          // the container keeps running until StopTask (no worker)
 	workerEnv             []string      // added to (and overriding) the worker's environment
 	runTaskSeen           chan string   // receives each started task's ARN
+	// runTaskAnswers are taken one per RunTask: "" starts the task; "failure:REASON"
+	// answers as ECS does when it cannot place a task (no task, a failure entry);
+	// "error:TYPE:MESSAGE" answers an API error.
+	runTaskAnswers []string
+	throttle       int    // DescribeTasks calls to answer with ThrottlingException first
+	startError     string // the task stops in PENDING with this reason, its container never runs
 }
 
 func defaultKnobs() knobs {
@@ -387,6 +393,21 @@ func (h *ecsHarness) runTask(w http.ResponseWriter, req map[string]any) {
 		clientError(w, h.problemf("RunTask: %s", msg))
 		return
 	}
+	h.mu.Lock()
+	answer := ""
+	if len(h.runTaskAnswers) > 0 {
+		answer, h.runTaskAnswers = h.runTaskAnswers[0], h.runTaskAnswers[1:]
+	}
+	h.mu.Unlock()
+	if reason, ok := strings.CutPrefix(answer, "failure:"); ok {
+		reply(w, http.StatusOK, map[string]any{"tasks": []any{}, "failures": []any{map[string]any{"arn": req["taskDefinition"], "reason": reason}}})
+		return
+	}
+	if e, ok := strings.CutPrefix(answer, "error:"); ok {
+		typ, msg, _ := strings.Cut(e, ":")
+		reply(w, http.StatusBadRequest, map[string]string{"__type": typ, "message": msg})
+		return
+	}
 	capacity := "FARGATE"
 	if req["capacityProviderStrategy"] != nil {
 		capacity = "FARGATE_SPOT"
@@ -515,6 +536,11 @@ func (h *ecsHarness) lifecycle(ft *fakeTask, k knobs) {
 		return
 	}
 	set("PENDING")
+	if k.startError != "" {
+		time.Sleep(k.pending)
+		h.exited(ft, nil, nil, k)
+		return
+	}
 	if k.jitter > 0 {
 		k.pending += time.Duration(rand.Int64N(int64(k.jitter)))
 	}
@@ -574,6 +600,8 @@ func (h *ecsHarness) exited(ft *fakeTask, code *int, lines []string, k knobs) {
 		ft.stoppedReason, ft.stopCode = ft.stopRequested, "UserInitiated"
 	case code != nil:
 		ft.stoppedReason, ft.stopCode = "Essential container in task exited", "EssentialContainerExited"
+	case k.startError != "":
+		ft.stoppedReason, ft.stopCode = k.startError, "TaskFailedToStart"
 	default:
 		ft.stoppedReason, ft.stopCode = "Task stopped before its container started", "TaskFailedToStart"
 	}
@@ -608,6 +636,16 @@ func writeLog(group, stream string, lines []string) error {
 }
 
 func (h *ecsHarness) describeTasks(w http.ResponseWriter, req map[string]any) {
+	h.mu.Lock()
+	throttled := h.throttle > 0
+	if throttled {
+		h.throttle--
+	}
+	h.mu.Unlock()
+	if throttled {
+		reply(w, http.StatusBadRequest, map[string]string{"__type": "ThrottlingException", "message": "Rate exceeded"})
+		return
+	}
 	out, err := h.callMoto("DescribeTasks", req)
 	if err != nil {
 		clientError(w, h.problemf("%v", err))

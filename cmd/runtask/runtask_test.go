@@ -720,3 +720,69 @@ func TestLiveLineAndColours(t *testing.T) {
 		t.Errorf("coloured field %q", out.String())
 	}
 }
+
+func TestRunTaskFailuresSayWhatToDo(t *testing.T) {
+	h := setup(t, true)
+	h.set(func(k *knobs) {
+		k.runTaskAnswers = []string{
+			"failure:Capacity is unavailable at this time. Please try again later or in a different availability zone",
+			"failure:You've reached the limit on the number of vCPUs you can run concurrently",
+			"error:AccessDeniedException:User is not authorized to perform: ecs:RunTask",
+		}
+	})
+	code, out, errOut := runtask(t, "", "ask", qabot.ExampleContext, qabot.ExampleQuestion)
+	if code != exitFailed || out != "" {
+		t.Fatalf("no capacity: exit %d, stdout %q", code, out)
+	}
+	wantOneLine(t, "no capacity", errOut, "runtask: ECS did not start the task: Capacity is unavailable at this time.", "Fargate has no capacity in this zone right now: ask again in a few minutes")
+	if items := storedItems(t); len(items) != 1 || items[0].Status != qabot.StatusFailed || !strings.HasPrefix(items[0].Error, "no task could be started: ECS did not start the task: Capacity") {
+		t.Errorf("the question is not marked failed in the table: %+v", items)
+	}
+	code, _, errOut = runtask(t, "", "ask", qabot.ExampleContext, qabot.ExampleQuestion)
+	if code != exitFailed {
+		t.Fatalf("quota: exit %d", code)
+	}
+	wantOneLine(t, "quota", errOut, "You've reached the limit", `raise "Fargate On-Demand vCPU resource count" in Service Quotas`)
+	code, _, errOut = runtask(t, "", "ask", qabot.ExampleContext, qabot.ExampleQuestion)
+	if code != exitFailed {
+		t.Fatalf("denied: exit %d", code)
+	}
+	wantOneLine(t, "denied", errOut, "runtask: starting the task (ecs:RunTask) was denied: your credentials lack this permission")
+
+	// In a batch, the questions of a task that could not start are reported, and
+	// the other tasks' answers still come.
+	h.set(func(k *knobs) { k.runTaskAnswers = []string{"failure:Capacity is unavailable at this time."} })
+	var ps []problem
+	for i := 0; i < 2; i++ {
+		ps = append(ps, problem{Context: qabot.ExampleContext, Question: qabot.ExampleQuestion})
+	}
+	code, out, errOut = runtask(t, "", "ask-many", "--parallel", "2", writeProblems(t, ps))
+	if code != exitFailed || !strings.Contains(errOut, "runtask: could not start a task for questions 1 to 1: ECS did not start the task") ||
+		!strings.Contains(out, "[1/2] item ") || !strings.Contains(out, "Error:    no task could be started: ") ||
+		strings.Count(out, "Answer:   Momotaro\n") != 1 || !strings.HasSuffix(errOut, "runtask: 1 of 2 questions not answered\n") {
+		t.Errorf("exit %d\n%s\n%s", code, out, errOut)
+	}
+}
+
+func TestTaskThatNeverRanAndThrottling(t *testing.T) {
+	h := setup(t, true)
+	h.set(func(k *knobs) {
+		k.startError = "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref"
+		k.throttle = 1 // the SDK retries
+	})
+	code, out, errOut := runtask(t, "", "ask", qabot.ExampleContext, qabot.ExampleQuestion)
+	if code != exitFailed || !strings.Contains(out, "Status:   pending: not answered (yet)\n") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{
+		"failed: no exit code (the container did not run), CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref: the task could not pull its image",
+		"runtask: the task left no log (stream EcsClusterQaBot/EcsClusterQaBot-Container/",
+	} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	if n := len(h.seen("DescribeTasks")); n < 2 {
+		t.Errorf("%d DescribeTasks calls: the throttled one was not retried", n)
+	}
+}

@@ -28,6 +28,10 @@ const (
 
 const liveTick = 100 * time.Millisecond
 
+// describeAttempts: throttled polls are retried (with the SDK's back-off) longer than
+// other calls, since giving up would leave a running task unwatched.
+const describeAttempts = 8
+
 // wait follows the tasks until each has finished, calling finished for each as soon
 // as its container has exited (ECS still spends up to a minute detaching the network
 // interface before the task shows STOPPED; the answer is in the table by then).
@@ -53,7 +57,8 @@ func (c *cli) wait(ctx context.Context, runs []*taskRun, finished func(*taskRun)
 			byArn[r.arn] = r
 			arns = append(arns, r.arn)
 		}
-		out, err := c.ecs.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(c.stack.cluster), Tasks: arns})
+		out, err := c.ecs.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(c.stack.cluster), Tasks: arns},
+			func(o *ecs.Options) { o.RetryMaxAttempts = describeAttempts })
 		if ctx.Err() != nil {
 			p.close()
 			return c.interrupt(pending)

@@ -179,17 +179,12 @@ type taskRun struct {
 	exitCode *int32
 	reason   string // the task's stopped reason, with the container's
 	stopCode string
-	logLines []string
 }
 
-func (r *taskRun) shortID() string { return shortTaskID(r.arn) }
-
-func shortTaskID(arn string) string {
-	id := qabot.TaskID(arn)
-	if len(id) > 8 {
-		return id[:8]
-	}
-	return id
+// shortID is the start of the task id, enough to tell a learner's tasks apart.
+func (r *taskRun) shortID() string {
+	id := qabot.TaskID(r.arn)
+	return id[:min(len(id), 8)]
 }
 
 // answer puts the questions into the table, starts the tasks, waits for them and

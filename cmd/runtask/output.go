@@ -96,13 +96,14 @@ func shorten(s string, n int) string {
 
 // results collects and prints what the tasks did.
 type results struct {
-	c       *cli
-	out     printer
-	total   int
-	failed  int
-	batch   int
-	report  askReport
-	printed int
+	c          *cli
+	out        printer
+	total      int
+	failed     int  // questions not answered
+	taskFailed bool // some task did not exit 0
+	batch      int
+	report     askReport
+	printed    int
 }
 
 // askReport is the --json document of ask and ask-many.
@@ -153,6 +154,7 @@ func (o *results) finished(r *taskRun) {
 	c := o.c
 	items, err := c.readItems(r.questions)
 	taskOK := r.exitCode != nil && *r.exitCode == 0
+	unanswered := 0
 	for _, q := range r.questions {
 		o.total++
 		it, ok := items[q.id]
@@ -163,15 +165,14 @@ func (o *results) finished(r *taskRun) {
 			it = qabot.Item{ItemID: q.id, Context: q.Context, Question: q.Question, Status: qabot.StatusFailed, Error: "the item is gone from the table (cleared while the task ran?)"}
 		}
 		if it.Status != qabot.StatusDone {
-			o.failed++
+			unanswered++
 		}
 		o.show(q, it, r.arn)
 	}
+	o.failed += unanswered
+	o.taskFailed = o.taskFailed || !taskOK // even when every answer is there
 	tr := taskReport{TaskArn: r.arn, ItemIDs: ids(r.questions), ExitCode: r.exitCode, StoppedReason: r.reason, StopCode: r.stopCode}
 	if !taskOK {
-		if o.failed == 0 { // the worker wrote every answer but the task still failed
-			o.failed++
-		}
 		tr.LogStream = c.logStream(r.arn)
 		tr.LogLines, tr.Error = c.lastLogLines(r)
 		code := "no exit code (the container did not run)"
@@ -217,10 +218,10 @@ func (o *results) close() error {
 			return err
 		}
 	}
-	if o.failed > 0 {
-		if o.total > 1 {
-			o.c.progressf("%d of %d questions not answered", o.failed, o.total)
-		}
+	if o.failed > 0 && o.total > 1 {
+		o.c.progressf("%d of %d questions not answered", o.failed, o.total)
+	}
+	if o.failed > 0 || o.taskFailed {
 		return errFailed
 	}
 	return nil

@@ -22,7 +22,7 @@ import (
 	"github.com/intro-aws-go/intro-aws-go/handson/qabot"
 )
 
-const waitRounds = 5
+const waitRounds = 10
 
 func BenchmarkWaitLoop(b *testing.B) {
 	h := setup(b, true)

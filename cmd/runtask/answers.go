@@ -36,7 +36,7 @@ func stdinIsTerminal(r io.Reader) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-func (c *cli) listAnswers(ctx context.Context, args []string, limit int) error {
+func (c *session) listAnswers(ctx context.Context, args []string, limit int) error {
 	if len(args) > 0 {
 		return usagef("list-answers takes no arguments (got %q); --limit N shows the newest N", args[0])
 	}
@@ -104,7 +104,7 @@ func newer(a, b string) bool {
 	return ta.After(tb)
 }
 
-func (c *cli) clear(ctx context.Context, args []string, yes bool) error {
+func (c *session) clear(ctx context.Context, args []string, yes bool) error {
 	if len(args) > 0 {
 		return usagef("clear takes no arguments (got %q): it deletes every question and answer", args[0])
 	}
@@ -167,7 +167,7 @@ func (c *cli) clear(ctx context.Context, args []string, yes bool) error {
 	return c.printCleared(deleted)
 }
 
-func (c *cli) printCleared(n int) error {
+func (c *session) printCleared(n int) error {
 	if !c.opts.json {
 		return nil
 	}
@@ -175,7 +175,7 @@ func (c *cli) printCleared(n int) error {
 }
 
 // scan reads the whole table page by page (only the given attribute, if any).
-func (c *cli) scan(ctx context.Context, only string, page func([]map[string]dbtypes.AttributeValue) error) error {
+func (c *session) scan(ctx context.Context, only string, page func([]map[string]dbtypes.AttributeValue) error) error {
 	in := &dynamodb.ScanInput{TableName: aws.String(c.stack.table), Limit: aws.Int32(scanPage)}
 	if only != "" {
 		in.ProjectionExpression = aws.String("#a")

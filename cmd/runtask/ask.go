@@ -55,7 +55,7 @@ type question struct {
 	id string // item_id
 }
 
-func (c *cli) ask(ctx context.Context, args []string, contextFile string) error {
+func (c *session) ask(ctx context.Context, args []string, contextFile string) error {
 	var p problem
 	switch {
 	case contextFile != "" && len(args) == 1:
@@ -91,7 +91,7 @@ func (c *cli) ask(ctx context.Context, args []string, contextFile string) error 
 
 // readContext reads the context from a file, or from standard input for "-". A
 // terminal on standard input means the learner forgot the context.
-func (c *cli) readContext(path string) (string, error) {
+func (c *session) readContext(path string) (string, error) {
 	if path != "-" {
 		b, err := os.ReadFile(path)
 		if err != nil {
@@ -135,7 +135,7 @@ func itemBytes(context, question string) int {
 
 func kb(n int) float64 { return float64(n) / 1024 }
 
-func (c *cli) askMany(ctx context.Context, args []string, parallel int) error {
+func (c *session) askMany(ctx context.Context, args []string, parallel int) error {
 	raw, source := defaultProblems, "the built-in problems"
 	switch len(args) {
 	case 0:
@@ -189,7 +189,7 @@ func (r *taskRun) shortID() string {
 
 // answer puts the questions into the table, starts the tasks, waits for them and
 // prints every answer (or why there is none).
-func (c *cli) answer(ctx context.Context, qs []*question, parallel int) error {
+func (c *session) answer(ctx context.Context, qs []*question, parallel int) error {
 	if err := c.connect(ctx); err != nil {
 		return err
 	}
@@ -242,7 +242,7 @@ func split(qs []*question, parallel int) []*taskRun {
 	return runs
 }
 
-func (c *cli) putQuestions(ctx context.Context, qs []*question) error {
+func (c *session) putQuestions(ctx context.Context, qs []*question) error {
 	now := time.Now().UTC()
 	for i, q := range qs {
 		q.id = newItemID()
@@ -272,7 +272,7 @@ func (c *cli) putQuestions(ctx context.Context, qs []*question) error {
 // markFailed records in the table why questions will not be answered, so that
 // list-answers does not show them pending forever (best effort: the error that
 // caused it is what the learner sees).
-func (c *cli) markFailed(qs []*question, reason string) {
+func (c *session) markFailed(qs []*question, reason string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for _, q := range qs {
@@ -301,7 +301,7 @@ func newItemID() string {
 
 // runTask starts one task for the run's questions: the stack's network, and only
 // the item ids in the container's environment.
-func (c *cli) runTask(ctx context.Context, r *taskRun, capacity string) (string, error) {
+func (c *session) runTask(ctx context.Context, r *taskRun, capacity string) (string, error) {
 	ids := make([]string, len(r.questions))
 	for i, q := range r.questions {
 		ids[i] = q.id

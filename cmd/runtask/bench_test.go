@@ -68,7 +68,7 @@ func askOnce(b *testing.B) time.Time {
 func courseOnce(b *testing.B) time.Time {
 	ctx := context.Background()
 	var out stampedBuffer
-	c := &cli{opts: &options{stack: qabot.StackName}, stdout: &out, stderr: io.Discard}
+	c := &session{opts: &options{stack: qabot.StackName}, stdout: &out, stderr: io.Discard}
 	if err := c.connect(ctx); err != nil {
 		b.Fatal(err)
 	}

@@ -40,8 +40,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
-	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	logtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -54,7 +52,7 @@ import (
 var (
 	moto      *testenv.Moto
 	harness   *ecsHarness
-	template  []byte // the synthesized EcsClusterQaBot template
+	synthDir  string // the synthesized app, with EcsClusterQaBot's template as moto takes it
 	clientBin string // this command, built, for signals and --help
 )
 
@@ -79,9 +77,9 @@ func setupAll(m *testing.M) (int, error) {
 	errs := make([]error, 3)
 	workerBin := filepath.Join(tmp, "qabot-worker")
 	clientBin = filepath.Join(tmp, "runtask")
-	outdir := filepath.Join(tmp, "cdk.out")
+	synthDir = filepath.Join(tmp, "cdk.out")
 	for i, f := range []func() error{
-		func() error { return testenv.SynthAppTo(outdir, nil) },
+		func() error { return testenv.SynthAppTo(synthDir, nil) },
 		func() error { return goBuild(workerBin, "github.com/intro-aws-go/intro-aws-go/handson/qabot/worker") },
 		func() error { return goBuild(clientBin, ".") },
 	} {
@@ -94,7 +92,7 @@ func setupAll(m *testing.M) (int, error) {
 			return 1, err
 		}
 	}
-	if template, err = motoTemplate(filepath.Join(outdir, qabot.StackName+".template.json")); err != nil {
+	if err := fitForMoto(filepath.Join(synthDir, qabot.StackName+".template.json")); err != nil {
 		return 1, err
 	}
 
@@ -118,18 +116,18 @@ func setupAll(m *testing.M) (int, error) {
 	return m.Run(), nil
 }
 
-// motoTemplate reads the synthesized template and removes the one thing moto 5.2.1
-// cannot create: the tags of AWS::SSM::Parameter, which CloudFormation defines as a
-// map ({"Project": "intro-aws-go"}) and moto reads as a list (it answers 500). The
+// fitForMoto removes from the synthesized template the one thing moto 5.2.1 cannot
+// create: the tags of AWS::SSM::Parameter, which CloudFormation defines as a map
+// ({"Project": "intro-aws-go"}) and moto reads as a list (it answers 500). The
 // parameters' names and values, which the client reads, are untouched.
-func motoTemplate(path string) ([]byte, error) {
+func fitForMoto(path string) error {
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var tmpl map[string]any
 	if err := json.Unmarshal(raw, &tmpl); err != nil {
-		return nil, err
+		return err
 	}
 	n := 0
 	for _, r := range tmpl["Resources"].(map[string]any) {
@@ -139,9 +137,13 @@ func motoTemplate(path string) ([]byte, error) {
 		}
 	}
 	if n != len(qabot.Parameters()) {
-		return nil, fmt.Errorf("%s has %d SSM parameters, want %d", path, n, len(qabot.Parameters()))
+		return fmt.Errorf("%s has %d SSM parameters, want %d", path, n, len(qabot.Parameters()))
 	}
-	return json.Marshal(tmpl)
+	out, err := json.Marshal(tmpl)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, out, 0o644)
 }
 
 func goBuild(out, pkg string) error {
@@ -285,28 +287,7 @@ func (h *ecsHarness) finish(t testing.TB) {
 }
 
 // deployStack creates the synthesized template in moto's CloudFormation.
-func deployStack(t testing.TB) {
-	t.Helper()
-	ctx := context.Background()
-	cfg := moto.Config()
-	// CDK templates check the bootstrap version; moto needs the parameter to exist.
-	if _, err := ssm.NewFromConfig(cfg).PutParameter(ctx, &ssm.PutParameterInput{
-		Name: aws.String("/cdk-bootstrap/hnb659fds/version"), Value: aws.String("30"), Type: "String", Overwrite: aws.Bool(true),
-	}); err != nil {
-		t.Fatal(err)
-	}
-	cfn := cloudformation.NewFromConfig(cfg, func(o *cloudformation.Options) { o.RetryMaxAttempts = 1 })
-	if _, err := cfn.CreateStack(ctx, &cloudformation.CreateStackInput{
-		StackName: aws.String(qabot.StackName), TemplateBody: aws.String(string(template)),
-		Capabilities: []cfntypes.Capability{cfntypes.CapabilityCapabilityIam},
-	}); err != nil {
-		t.Fatal(err)
-	}
-	out, err := cfn.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(qabot.StackName)})
-	if err != nil || out.Stacks[0].StackStatus != cfntypes.StackStatusCreateComplete {
-		t.Fatalf("%s did not deploy on moto: %v %+v", qabot.StackName, err, out)
-	}
-}
+func deployStack(t testing.TB) { moto.DeploySynthesized(t, synthDir, qabot.StackName) }
 
 // param reads one of the stack's parameters from moto.
 func param(t testing.TB, leaf string) string {

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/intro-aws-go/intro-aws-go/handson/qabot"
+	"github.com/intro-aws-go/intro-aws-go/internal/cli"
 )
 
 const (
@@ -178,7 +179,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "clear":
 		fs.BoolVar(yes, "yes", false, "do not ask for confirmation")
 	}
-	rest, err := parseInterspersed(fs, top.Args()[1:])
+	rest, err := cli.Parse(fs, top.Args()[1:], "see runtask --help")
 	if err != nil {
 		return flagError(err, stdout, stderr)
 	}
@@ -186,7 +187,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return report(err, stderr)
 	}
 
-	cl := &cli{opts: o, stdin: stdin, stdout: stdout, stderr: stderr}
+	cl := &session{opts: o, stdin: stdin, stdout: stdout, stderr: stderr}
 	switch name {
 	case "ask":
 		err = cl.ask(ctx, rest, *contextFile)
@@ -233,28 +234,12 @@ func flagError(err error, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "runtask: %v (see --help)\n", err)
-	return exitUsage
-}
-
-// parseInterspersed parses flags anywhere among the arguments (ask CONTEXT --json
-// QUESTION), and returns the others in order. After "--" everything is an argument.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var rest []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		left := fs.Args()
-		if len(left) == 0 {
-			return rest, nil
-		}
-		if used := len(args) - len(left); used > 0 && args[used-1] == "--" {
-			return append(rest, left...), nil
-		}
-		rest = append(rest, left[0])
-		args = left[1:]
+	msg := err.Error()
+	if !strings.Contains(msg, "--help") {
+		msg += " (see runtask --help)"
 	}
+	fmt.Fprintln(stderr, "runtask: "+msg)
+	return exitUsage
 }
 
 // oneLine keeps an error message on one line (AWS messages sometimes span several).

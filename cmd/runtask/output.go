@@ -96,7 +96,7 @@ func shorten(s string, n int) string {
 
 // results collects and prints what the tasks did.
 type results struct {
-	c          *cli
+	c          *session
 	out        printer
 	total      int
 	failed     int  // questions not answered
@@ -131,7 +131,7 @@ type answer struct {
 	TaskArn  string `json:"task_arn,omitempty"`
 }
 
-func newResults(c *cli, batch int) *results {
+func newResults(c *session, batch int) *results {
 	return &results{c: c, out: newPrinter(c.stdout), batch: batch, report: askReport{Stack: c.stack.name, Region: c.region, Tasks: []taskReport{}, Answers: []answer{}}}
 }
 
@@ -265,7 +265,7 @@ func stopHint(r *taskRun) string {
 }
 
 // readItems reads the questions' items with strongly consistent reads.
-func (c *cli) readItems(qs []*question) (map[string]qabot.Item, error) {
+func (c *session) readItems(qs []*question) (map[string]qabot.Item, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	got := map[string]qabot.Item{}
@@ -303,7 +303,7 @@ func (c *cli) readItems(qs []*question) (map[string]qabot.Item, error) {
 
 // lastLogLines reads the end of the task's log. The awslogs driver flushes when
 // the container stops, and CloudWatch Logs may show the last lines a moment later.
-func (c *cli) lastLogLines(r *taskRun) ([]string, string) {
+func (c *session) lastLogLines(r *taskRun) ([]string, string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	stream := c.logStream(r.arn)

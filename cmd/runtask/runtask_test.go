@@ -597,7 +597,7 @@ func TestBadInputIsRefusedInOneLine(t *testing.T) {
 		{[]string{"ask", "--timeout", "0s", "c", "q"}, "runtask: --timeout 0s: give a positive duration"},
 		{[]string{"list-answers", "--limit", "-1"}, "runtask: --limit -1"},
 		{[]string{"asks"}, `runtask: unknown command "asks"`},
-		{[]string{"ask", "--bogus"}, "runtask: flag provided but not defined: -bogus"},
+		{[]string{"ask", "--bogus"}, "runtask: runtask ask: flag provided but not defined: -bogus (see runtask --help)"},
 	} {
 		code, out, errOut := runtask(t, "", c.args...)
 		if code != exitUsage || out != "" {
@@ -690,7 +690,7 @@ func TestBinaryAsk(t *testing.T) {
 // elsewhere there are only plain lines, and no colours.
 func TestLiveLineAndColours(t *testing.T) {
 	var errOut bytes.Buffer
-	c := &cli{opts: &options{}, stderr: &errOut}
+	c := &session{opts: &options{}, stderr: &errOut}
 	runs := []*taskRun{{arn: "arn:aws:ecs:us-east-1:123456789012:task/c/0123456789abcdef", status: "PENDING"}}
 	p := &progress{c: c, live: true, stop: func() {}}
 	p.redraw(1200*time.Millisecond, runs)

@@ -18,9 +18,9 @@ import (
 	"github.com/intro-aws-go/intro-aws-go/internal/awsenv"
 )
 
-// cli is one invocation: flags, streams, and (after connect) the AWS clients and the
+// session is one invocation: flags, streams, and (after connect) the AWS clients and the
 // stack's parameters.
-type cli struct {
+type session struct {
 	opts           *options
 	stdin          io.Reader
 	stdout, stderr io.Writer
@@ -43,7 +43,7 @@ type stack struct {
 }
 
 // connect loads the AWS configuration and the stack's parameters.
-func (c *cli) connect(ctx context.Context) error {
+func (c *session) connect(ctx context.Context) error {
 	cfg, err := awsenv.Load(ctx, c.opts.region, c.opts.profile)
 	if err != nil {
 		return err
@@ -109,7 +109,7 @@ func loadStack(ctx context.Context, client *ssm.Client, name, region string) (*s
 
 // capacity is where the tasks run: the stack's choice unless --spot says otherwise.
 // Fargate Spot has no arm64 capacity, so --spot needs the stack's x86_64 variant.
-func (c *cli) capacity() (string, error) {
+func (c *session) capacity() (string, error) {
 	spot := c.opts.spot
 	switch {
 	case !spot.set:
@@ -125,7 +125,7 @@ func (c *cli) capacity() (string, error) {
 
 // tableError explains a failed call on the stack's table; a missing table means the
 // stack is half there.
-func (c *cli) tableError(call string, err error) error {
+func (c *session) tableError(call string, err error) error {
 	var notFound *dbtypes.ResourceNotFoundException
 	if errors.As(err, &notFound) {
 		return fmt.Errorf("table %s of stack %s does not exist in %s: deploy the stack again with `npx cdk deploy %s`",

@@ -35,7 +35,7 @@ const describeAttempts = 8
 // wait follows the tasks until each has finished, calling finished for each as soon
 // as its container has exited (ECS still spends up to a minute detaching the network
 // interface before the task shows STOPPED; the answer is in the table by then).
-func (c *cli) wait(ctx context.Context, runs []*taskRun, finished func(*taskRun)) error {
+func (c *session) wait(ctx context.Context, runs []*taskRun, finished func(*taskRun)) error {
 	p := c.newProgress()
 	defer p.close()
 	start := time.Now()
@@ -114,7 +114,7 @@ func (c *cli) wait(ctx context.Context, runs []*taskRun, finished func(*taskRun)
 
 // observe reads one DescribeTasks entry: the state to show, and whether the
 // worker's container has exited (or the task stopped without it).
-func (c *cli) observe(r *taskRun, t ecstypes.Task) (string, bool) {
+func (c *session) observe(r *taskRun, t ecstypes.Task) (string, bool) {
 	status := aws.ToString(t.LastStatus)
 	var container *ecstypes.Container
 	for i := range t.Containers {
@@ -154,7 +154,7 @@ func nonEmpty(xs []string) []string {
 }
 
 // interrupt stops the tasks that are still running (Ctrl-C) and reports it.
-func (c *cli) interrupt(runs []*taskRun) error {
+func (c *session) interrupt(runs []*taskRun) error {
 	for _, r := range runs {
 		if r.finished || r.arn == "" {
 			continue
@@ -176,7 +176,7 @@ func (c *cli) interrupt(runs []*taskRun) error {
 }
 
 // timedOut leaves the tasks running and says how to follow them.
-func (c *cli) timedOut(runs []*taskRun) error {
+func (c *session) timedOut(runs []*taskRun) error {
 	var left []*taskRun
 	for _, r := range runs {
 		if !r.finished {
@@ -192,7 +192,7 @@ func (c *cli) timedOut(runs []*taskRun) error {
 }
 
 // followHint prints the commands that follow a task the client stopped watching.
-func (c *cli) followHint(runs []*taskRun) {
+func (c *session) followHint(runs []*taskRun) {
 	where := "--region " + c.region
 	if c.opts.profile != "" {
 		where += " --profile " + c.opts.profile
@@ -206,7 +206,7 @@ func (c *cli) followHint(runs []*taskRun) {
 	fmt.Fprintf(c.stderr, "  the answers:  go run ./cmd/runtask list-answers%s\n", c.flagsForHint())
 }
 
-func (c *cli) flagsForHint() string {
+func (c *session) flagsForHint() string {
 	var f []string
 	if c.opts.stack != qabot.StackName {
 		f = append(f, "--stack "+c.opts.stack)
@@ -223,26 +223,26 @@ func (c *cli) flagsForHint() string {
 	return " " + strings.Join(f, " ")
 }
 
-func (c *cli) logStream(taskArn string) string {
+func (c *session) logStream(taskArn string) string {
 	return qabot.LogStreamName(c.stack.logStreamPrefix, c.stack.container, qabot.TaskID(taskArn))
 }
 
 // progressf prints one progress line on stderr.
-func (c *cli) progressf(format string, a ...any) {
+func (c *session) progressf(format string, a ...any) {
 	fmt.Fprintf(c.stderr, "runtask: "+format+"\n", a...)
 }
 
 // progress shows task state changes on stderr: one line per change, plus, on a
 // terminal, a live line with the elapsed time below them.
 type progress struct {
-	c     *cli
+	c     *session
 	live  bool
 	tick  <-chan time.Time
 	stop  func()
 	shown bool
 }
 
-func (c *cli) newProgress() *progress {
+func (c *session) newProgress() *progress {
 	p := &progress{c: c, stop: func() {}}
 	if f, ok := c.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) && os.Getenv("TERM") != "dumb" {
 		t := time.NewTicker(liveTick)

@@ -77,7 +77,7 @@ lint-templates: synth ## cfn-lint every synthesized template: no errors, no warn
 
 test: vet unit-test fuzz lint-templates ## everything CI runs: vet, Go tests, fuzzing, synth, cfn-lint
 
-bench: setup ## benchmarks, each reported against its baseline (QA worker: ratio to onnxruntime-node, peak memory)
+bench: setup ## benchmarks, each reported against its baseline (QA worker: ratio to onnxruntime-node, peak memory; runtask wait loop: ratio to the course's)
 	go test -run '^$$' -bench . -benchmem ./...
 
 bashoutter-local: setup ## hands-on #6 on localhost: the page and the API against a local DynamoDB (moto)

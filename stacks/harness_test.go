@@ -18,6 +18,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
 )
 
 func TestMain(m *testing.M) {
@@ -220,31 +222,10 @@ func (s *synthesized) hasOutput(name string) bool {
 }
 
 // dig walks maps by string keys and slices by int indices; nil when a step is missing.
-func dig(v any, path ...any) any {
-	for _, p := range path {
-		switch k := p.(type) {
-		case string:
-			m, ok := v.(map[string]any)
-			if !ok {
-				return nil
-			}
-			v = m[k]
-		case int:
-			l, ok := v.([]any)
-			if !ok || k >= len(l) {
-				return nil
-			}
-			v = l[k]
-		}
-	}
-	return v
-}
+func dig(v any, path ...any) any { return testenv.Dig(v, path...) }
 
 // jsonText renders a template fragment for substring checks and failure messages.
-func jsonText(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
-}
+func jsonText(v any) string { return testenv.JSONText(v) }
 
 func keys(m map[string]any) []string {
 	var out []string

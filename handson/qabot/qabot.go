@@ -119,22 +119,23 @@ const (
 )
 
 // Item is one question and its answer as stored in the table. The dynamodbav tags
-// spell the Attr constants (a test checks that they agree).
+// spell the Attr constants (a test checks that they agree); the json tags, used by
+// cmd/runtask --json, spell them too.
 type Item struct {
-	ItemID      string   `dynamodbav:"item_id"`
-	Context     string   `dynamodbav:"context"`
-	Question    string   `dynamodbav:"question"`
-	Status      string   `dynamodbav:"status,omitempty"`
-	Answer      string   `dynamodbav:"answer,omitempty"`
-	Score       *float64 `dynamodbav:"score,omitempty"`
-	AnswerStart *int     `dynamodbav:"answer_start,omitempty"`
-	AnswerEnd   *int     `dynamodbav:"answer_end,omitempty"`
-	Error       string   `dynamodbav:"error,omitempty"`
-	CreatedAt   string   `dynamodbav:"created_at,omitempty"`
-	StartedAt   string   `dynamodbav:"started_at,omitempty"`
-	FinishedAt  string   `dynamodbav:"finished_at,omitempty"`
-	AnswerMs    *int64   `dynamodbav:"answer_ms,omitempty"`
-	ModelLoadMs *int64   `dynamodbav:"model_load_ms,omitempty"`
+	ItemID      string   `dynamodbav:"item_id" json:"item_id,omitempty"`
+	Context     string   `dynamodbav:"context" json:"context,omitempty"`
+	Question    string   `dynamodbav:"question" json:"question,omitempty"`
+	Status      string   `dynamodbav:"status,omitempty" json:"status,omitempty"`
+	Answer      string   `dynamodbav:"answer,omitempty" json:"answer,omitempty"`
+	Score       *float64 `dynamodbav:"score,omitempty" json:"score,omitempty"`
+	AnswerStart *int     `dynamodbav:"answer_start,omitempty" json:"answer_start,omitempty"`
+	AnswerEnd   *int     `dynamodbav:"answer_end,omitempty" json:"answer_end,omitempty"`
+	Error       string   `dynamodbav:"error,omitempty" json:"error,omitempty"`
+	CreatedAt   string   `dynamodbav:"created_at,omitempty" json:"created_at,omitempty"`
+	StartedAt   string   `dynamodbav:"started_at,omitempty" json:"started_at,omitempty"`
+	FinishedAt  string   `dynamodbav:"finished_at,omitempty" json:"finished_at,omitempty"`
+	AnswerMs    *int64   `dynamodbav:"answer_ms,omitempty" json:"answer_ms,omitempty"`
+	ModelLoadMs *int64   `dynamodbav:"model_load_ms,omitempty" json:"model_load_ms,omitempty"`
 }
 
 // ParseItemIDs splits EnvItemIDs: comma-separated, blanks trimmed, empty entries and

@@ -16,9 +16,11 @@ func TestItemTagsSpellTheAttributeNames(t *testing.T) {
 		t.Fatalf("Item has %d fields, %d attribute names", typ.NumField(), len(want))
 	}
 	for i, name := range want {
-		tag, _, _ := strings.Cut(typ.Field(i).Tag.Get("dynamodbav"), ",")
-		if tag != name {
-			t.Errorf("field %s is stored as %q, the contract says %q", typ.Field(i).Name, tag, name)
+		for _, key := range []string{"dynamodbav", "json"} {
+			tag, _, _ := strings.Cut(typ.Field(i).Tag.Get(key), ",")
+			if tag != name {
+				t.Errorf("field %s has %s name %q, the contract says %q", typ.Field(i).Name, key, tag, name)
+			}
 		}
 	}
 }

@@ -29,17 +29,21 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, usage str
 }
 
 // Parse parses a sub-command's flags, which may come before, between or after its
-// positional arguments, and returns the positional ones. Errors name the command and
-// point at help.
+// positional arguments, and returns the positional ones; after "--" everything is
+// positional. Errors name the command and point at help (-h gives one that
+// errors.Is flag.ErrHelp).
 func Parse(fs *flag.FlagSet, args []string, help string) ([]string, error) {
 	fs.SetOutput(io.Discard)
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, fmt.Errorf("%s: %v (%s)", fs.Name(), err, help)
+			return nil, fmt.Errorf("%s: %w (%s)", fs.Name(), err, help)
 		}
 		if fs.NArg() == 0 {
 			return positional, nil
+		}
+		if used := len(args) - fs.NArg(); used > 0 && args[used-1] == "--" {
+			return append(positional, fs.Args()...), nil
 		}
 		positional = append(positional, fs.Arg(0))
 		args = fs.Args()[1:]

@@ -48,6 +48,15 @@ func TestParseMixesFlagsAndArguments(t *testing.T) {
 		err.Error() != "read: flag provided but not defined: -bucket (see --help)" {
 		t.Errorf("unknown flag: %v", err)
 	}
+	fs = flag.NewFlagSet("ask", flag.ContinueOnError)
+	yes := fs.Bool("yes", false, "")
+	pos, err = Parse(fs, []string{"--yes", "ctx", "--", "-not-a-flag", "--yes"}, "see --help")
+	if err != nil || !*yes || len(pos) != 3 || pos[1] != "-not-a-flag" || pos[2] != "--yes" {
+		t.Errorf("after --: %q %v", pos, err)
+	}
+	if _, err := Parse(fs, []string{"a", "-h"}, "see --help"); !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("-h: %v, want flag.ErrHelp", err)
+	}
 }
 
 func TestParallelBoundsConcurrencyAndStopsAtFirstError(t *testing.T) {

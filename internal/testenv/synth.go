@@ -49,34 +49,42 @@ func AppBinary() (string, error) {
 // Asset bundling is skipped: tests that deploy templates to moto need no assets.
 func SynthApp(t testing.TB, extra map[string]any) string {
 	t.Helper()
+	outdir := t.TempDir()
+	if err := SynthAppTo(outdir, extra); err != nil {
+		t.Fatal(err)
+	}
+	return outdir
+}
+
+// SynthAppTo is SynthApp for a TestMain: it writes the assembly to outdir.
+func SynthAppTo(outdir string, extra map[string]any) error {
 	bin, err := AppBinary()
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	root, err := ModuleRoot()
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	raw, err := os.ReadFile(filepath.Join(root, "cdk.json"))
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	var cfg struct{ Context map[string]any }
 	if err := json.Unmarshal(raw, &cfg); err != nil {
-		t.Fatal(err)
+		return err
 	}
 	cfg.Context["aws:cdk:bundling-stacks"] = []string{}
 	for k, v := range extra {
 		cfg.Context[k] = v
 	}
 	ctx, _ := json.Marshal(cfg.Context)
-	outdir := t.TempDir()
 	cmd := exec.Command(bin)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CDK_CONTEXT_JSON="+string(ctx), "CDK_OUTDIR="+outdir,
 		"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20", "CDK_DEFAULT_ACCOUNT=", "CDK_DEFAULT_REGION=")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("synth: %v\n%s", err, out)
+		return fmt.Errorf("synth: %v\n%s", err, out)
 	}
-	return outdir
+	return nil
 }

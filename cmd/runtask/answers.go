@@ -1,0 +1,198 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"golang.org/x/term"
+
+	"github.com/intro-aws-go/intro-aws-go/handson/qabot"
+	"github.com/intro-aws-go/intro-aws-go/internal/awsenv"
+)
+
+// scanPage is how many items one Scan call reads; list-answers and clear follow the
+// pages to the end of the table.
+const scanPage = 100
+
+// listContextRunes is how much of each context list-answers shows (--json: all).
+const listContextRunes = 160
+
+// isTerminal tells whether the learner is at a keyboard (tests replace it).
+var isTerminal = stdinIsTerminal
+
+func stdinIsTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func (c *session) listAnswers(ctx context.Context, args []string, limit int) error {
+	if len(args) > 0 {
+		return usagef("list-answers takes no arguments (got %q); --limit N shows the newest N", args[0])
+	}
+	if limit < 0 {
+		return usagef("--limit %d: give a number of answers, or 0 for all", limit)
+	}
+	if err := c.connect(ctx); err != nil {
+		return err
+	}
+	var items []qabot.Item
+	err := c.scan(ctx, "", func(page []map[string]dbtypes.AttributeValue) error {
+		var got []qabot.Item
+		if err := attributevalue.UnmarshalListOfMaps(page, &got); err != nil {
+			return err
+		}
+		items = append(items, got...)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	sort.SliceStable(items, func(i, j int) bool { return newer(items[i].CreatedAt, items[j].CreatedAt) })
+	total := len(items)
+	if limit > 0 && len(items) > limit {
+		items = items[:limit]
+	}
+	if c.opts.json {
+		enc := json.NewEncoder(c.stdout)
+		enc.SetIndent("", "  ")
+		if items == nil {
+			items = []qabot.Item{}
+		}
+		return enc.Encode(map[string]any{"stack": c.stack.name, "region": c.region, "table": c.stack.table, "total": total, "answers": items})
+	}
+	p := newPrinter(c.stdout)
+	for i, it := range items {
+		if i > 0 {
+			fmt.Fprintln(c.stdout)
+		}
+		p.heading(fmt.Sprintf("[%d] %s  %s  item %s", i+1, it.CreatedAt, it.Status, it.ItemID))
+		p.item(it, "", listContextRunes)
+	}
+	switch {
+	case total == 0:
+		c.progressf("no questions yet: table %s is empty (ask one with `go run ./cmd/runtask ask ...`)", c.stack.table)
+	case len(items) < total:
+		c.progressf("the newest %d of %d answers; --limit 0 shows all", len(items), total)
+	default:
+		c.progressf("%s, newest first", plural(total, "answer"))
+	}
+	return nil
+}
+
+// newer compares two created_at times (RFC 3339 strings with a varying number of
+// fraction digits do not sort as text); unreadable ones go last.
+func newer(a, b string) bool {
+	ta, errA := time.Parse(time.RFC3339Nano, a)
+	tb, errB := time.Parse(time.RFC3339Nano, b)
+	if errA != nil || errB != nil {
+		if (errA == nil) != (errB == nil) {
+			return errA == nil
+		}
+		return a > b
+	}
+	return ta.After(tb)
+}
+
+func (c *session) clear(ctx context.Context, args []string, yes bool) error {
+	if len(args) > 0 {
+		return usagef("clear takes no arguments (got %q): it deletes every question and answer", args[0])
+	}
+	if err := c.connect(ctx); err != nil {
+		return err
+	}
+	var keys []map[string]dbtypes.AttributeValue
+	err := c.scan(ctx, qabot.AttrItemID, func(page []map[string]dbtypes.AttributeValue) error {
+		keys = append(keys, page...)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if len(keys) == 0 {
+		c.progressf("nothing to clear: table %s has no questions", c.stack.table)
+		return c.printCleared(0)
+	}
+	if !yes {
+		if !isTerminal(c.stdin) {
+			return usagef("clear would delete %s from table %s: run it in a terminal to confirm, or add --yes", plural(len(keys), "question"), c.stack.table)
+		}
+		fmt.Fprintf(c.stderr, "Delete all %s and their answers from table %s (stack %s, %s)? Type yes to confirm: ",
+			plural(len(keys), "question"), c.stack.table, c.stack.name, c.region)
+		line, _ := bufio.NewReader(c.stdin).ReadString('\n')
+		if strings.ToLower(strings.TrimSpace(line)) != "yes" {
+			c.progressf("nothing deleted")
+			return errFailed
+		}
+	}
+	deleted := 0
+	for len(keys) > 0 {
+		batch := keys[:min(len(keys), 25)] // BatchWriteItem takes 25 requests at most
+		keys = keys[len(batch):]
+		var writes []dbtypes.WriteRequest
+		for _, k := range batch {
+			writes = append(writes, dbtypes.WriteRequest{DeleteRequest: &dbtypes.DeleteRequest{Key: k}})
+		}
+		req := map[string][]dbtypes.WriteRequest{c.stack.table: writes}
+		for attempt := 0; len(req[c.stack.table]) > 0; attempt++ {
+			if attempt == 10 {
+				return fmt.Errorf("deleted %d, but DynamoDB kept refusing the rest (throttled): run clear again in a minute", deleted)
+			}
+			if attempt > 0 {
+				time.Sleep(time.Duration(attempt) * 100 * time.Millisecond)
+			}
+			out, err := c.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: req})
+			if ctx.Err() != nil {
+				c.progressf("interrupted after deleting %d", deleted)
+				return errInterrupted
+			}
+			if err != nil {
+				return awsenv.Explain(fmt.Sprintf("deleting (dynamodb:BatchWriteItem, %d deleted so far)", deleted), err)
+			}
+			deleted += len(req[c.stack.table]) - len(out.UnprocessedItems[c.stack.table])
+			req = out.UnprocessedItems
+		}
+	}
+	c.progressf("deleted %s and their answers from table %s", plural(deleted, "question"), c.stack.table)
+	return c.printCleared(deleted)
+}
+
+func (c *session) printCleared(n int) error {
+	if !c.opts.json {
+		return nil
+	}
+	return json.NewEncoder(c.stdout).Encode(map[string]any{"stack": c.stack.name, "region": c.region, "table": c.stack.table, "deleted": n})
+}
+
+// scan reads the whole table page by page (only the given attribute, if any).
+func (c *session) scan(ctx context.Context, only string, page func([]map[string]dbtypes.AttributeValue) error) error {
+	in := &dynamodb.ScanInput{TableName: aws.String(c.stack.table), Limit: aws.Int32(scanPage)}
+	if only != "" {
+		in.ProjectionExpression = aws.String("#a")
+		in.ExpressionAttributeNames = map[string]string{"#a": only}
+	}
+	pages := dynamodb.NewScanPaginator(c.db, in)
+	for pages.HasMorePages() {
+		out, err := pages.NextPage(ctx)
+		if ctx.Err() != nil {
+			return errInterrupted
+		}
+		if err != nil {
+			return c.tableError("reading the table (dynamodb:Scan on "+c.stack.table+")", err)
+		}
+		if err := page(out.Items); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,287 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"golang.org/x/term"
+
+	"github.com/intro-aws-go/intro-aws-go/handson/qabot"
+	"github.com/intro-aws-go/intro-aws-go/internal/awsenv"
+)
+
+// The wait loop polls DescribeTasks (free of charge) every pollMin at first and backs
+// off to pollMax: a task stops at most pollMax before the client sees it, and the
+// answer is read right then (the course slept a whole second between polls). A
+// Fargate task lives a minute or so: a few hundred calls per question, one call for
+// all the tasks of a batch, well within ECS's request rate; the SDK retries throttling.
+const (
+	pollMin = 100 * time.Millisecond
+	pollMax = 250 * time.Millisecond
+)
+
+const liveTick = 100 * time.Millisecond
+
+// describeAttempts: throttled polls are retried (with the SDK's back-off) longer than
+// other calls, since giving up would leave a running task unwatched.
+const describeAttempts = 8
+
+// wait follows the tasks until each has finished, calling finished for each as soon
+// as its container has exited (ECS still spends up to a minute detaching the network
+// interface before the task shows STOPPED; the answer is in the table by then).
+func (c *session) wait(ctx context.Context, runs []*taskRun, finished func(*taskRun)) error {
+	p := c.newProgress()
+	defer p.close()
+	start := time.Now()
+	deadline := start.Add(c.opts.timeout)
+	interval := pollMin
+	for {
+		var pending []*taskRun
+		for _, r := range runs {
+			if !r.finished {
+				pending = append(pending, r)
+			}
+		}
+		if len(pending) == 0 {
+			return nil
+		}
+		byArn := map[string]*taskRun{}
+		var arns []string
+		for _, r := range pending[:min(len(pending), 100)] { // DescribeTasks takes 100 at most
+			byArn[r.arn] = r
+			arns = append(arns, r.arn)
+		}
+		out, err := c.ecs.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(c.stack.cluster), Tasks: arns},
+			func(o *ecs.Options) { o.RetryMaxAttempts = describeAttempts })
+		if ctx.Err() != nil {
+			p.close()
+			return c.interrupt(pending)
+		}
+		if err != nil {
+			p.close()
+			c.followHint(pending)
+			return awsenv.Explain("following the task (ecs:DescribeTasks)", err)
+		}
+		for _, t := range out.Tasks {
+			r := byArn[aws.ToString(t.TaskArn)]
+			if r == nil {
+				continue
+			}
+			status, done := c.observe(r, t)
+			if status != r.status {
+				r.status = status
+				p.event(time.Since(start), fmt.Sprintf("task %s  %s", r.shortID(), status))
+			}
+			if done {
+				r.finished = true
+				p.pause()
+				finished(r)
+			}
+		}
+		for _, f := range out.Failures {
+			if r := byArn[aws.ToString(f.Arn)]; r != nil {
+				r.finished, r.reason = true, "ECS no longer knows the task: "+aws.ToString(f.Reason)
+				p.pause()
+				finished(r)
+			}
+		}
+		if time.Now().After(deadline) {
+			p.close()
+			return c.timedOut(runs)
+		}
+		timer := time.NewTimer(min(interval, time.Until(deadline)))
+		for waiting := true; waiting; {
+			select {
+			case <-ctx.Done():
+				timer.Stop()
+				p.close()
+				return c.interrupt(pending)
+			case <-p.tick:
+				p.redraw(time.Since(start), pending)
+			case <-timer.C:
+				waiting = false
+			}
+		}
+		interval = min(2*interval, pollMax)
+	}
+}
+
+// observe reads one DescribeTasks entry: the state to show, and whether the
+// worker's container has exited (or the task stopped without it).
+func (c *session) observe(r *taskRun, t ecstypes.Task) (string, bool) {
+	status := aws.ToString(t.LastStatus)
+	var container *ecstypes.Container
+	for i := range t.Containers {
+		if aws.ToString(t.Containers[i].Name) == c.stack.container {
+			container = &t.Containers[i]
+		}
+	}
+	exited := container != nil && aws.ToString(container.LastStatus) == "STOPPED" && container.ExitCode != nil
+	if !exited && status != "STOPPED" {
+		return status, false
+	}
+	if container != nil {
+		r.exitCode = container.ExitCode
+	}
+	reasons := []string{aws.ToString(t.StoppedReason)}
+	if container != nil && aws.ToString(container.Reason) != "" {
+		reasons = append(reasons, aws.ToString(container.Reason))
+	}
+	r.reason = strings.Join(nonEmpty(reasons), "; ")
+	r.stopCode = string(t.StopCode)
+	if status != "STOPPED" && r.exitCode != nil {
+		status += fmt.Sprintf(", container exited with code %d", *r.exitCode)
+	} else if r.exitCode != nil {
+		status += fmt.Sprintf(" (exit code %d)", *r.exitCode)
+	}
+	return status, true
+}
+
+func nonEmpty(xs []string) []string {
+	var out []string
+	for _, x := range xs {
+		if strings.TrimSpace(x) != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// interrupt stops the tasks that are still running (Ctrl-C) and reports it.
+func (c *session) interrupt(runs []*taskRun) error {
+	for _, r := range runs {
+		if r.finished || r.arn == "" {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		_, err := c.ecs.StopTask(ctx, &ecs.StopTaskInput{
+			Cluster: aws.String(c.stack.cluster), Task: aws.String(r.arn),
+			Reason: aws.String("stopped by runtask: interrupted (Ctrl-C)"),
+		})
+		cancel()
+		if err != nil {
+			fmt.Fprintf(c.stderr, "runtask: interrupted, but could not stop task %s: %v: stop it with `aws ecs stop-task --region %s --cluster %s --task %s`\n",
+				r.arn, oneLine(awsenv.Explain("ecs:StopTask", err).Error()), c.region, c.stack.cluster, r.arn)
+			continue
+		}
+		fmt.Fprintf(c.stderr, "runtask: interrupted: stopped task %s (its questions stay in the table, marked failed; `go run ./cmd/runtask clear` removes them)\n", r.arn)
+	}
+	return errInterrupted
+}
+
+// timedOut leaves the tasks running and says how to follow them.
+func (c *session) timedOut(runs []*taskRun) error {
+	var left []*taskRun
+	for _, r := range runs {
+		if !r.finished {
+			left = append(left, r)
+		}
+	}
+	for _, r := range left {
+		fmt.Fprintf(c.stderr, "runtask: timed out after %s waiting for task %s (last status %s); it goes on and stores its answers in the table\n",
+			c.opts.timeout, r.arn, r.status)
+	}
+	c.followHint(left)
+	return errFailed
+}
+
+// followHint prints the commands that follow a task the client stopped watching.
+func (c *session) followHint(runs []*taskRun) {
+	where := "--region " + c.region
+	if c.opts.profile != "" {
+		where += " --profile " + c.opts.profile
+	}
+	for _, r := range runs {
+		fmt.Fprintf(c.stderr, "  follow it:    aws ecs describe-tasks %s --cluster %s --tasks %s --query 'tasks[0].[lastStatus,stoppedReason,containers[0].exitCode]'\n",
+			where, c.stack.cluster, r.arn)
+		fmt.Fprintf(c.stderr, "  its log:      aws logs tail %s %s --follow --log-stream-names %s\n",
+			c.stack.logGroup, where, c.logStream(r.arn))
+	}
+	fmt.Fprintf(c.stderr, "  the answers:  go run ./cmd/runtask list-answers%s\n", c.flagsForHint())
+}
+
+func (c *session) flagsForHint() string {
+	var f []string
+	if c.opts.stack != qabot.StackName {
+		f = append(f, "--stack "+c.opts.stack)
+	}
+	if c.opts.region != "" {
+		f = append(f, "--region "+c.opts.region)
+	}
+	if c.opts.profile != "" {
+		f = append(f, "--profile "+c.opts.profile)
+	}
+	if len(f) == 0 {
+		return ""
+	}
+	return " " + strings.Join(f, " ")
+}
+
+func (c *session) logStream(taskArn string) string {
+	return qabot.LogStreamName(c.stack.logStreamPrefix, c.stack.container, qabot.TaskID(taskArn))
+}
+
+// progressf prints one progress line on stderr.
+func (c *session) progressf(format string, a ...any) {
+	fmt.Fprintf(c.stderr, "runtask: "+format+"\n", a...)
+}
+
+// progress shows task state changes on stderr: one line per change, plus, on a
+// terminal, a live line with the elapsed time below them.
+type progress struct {
+	c     *session
+	live  bool
+	tick  <-chan time.Time
+	stop  func()
+	shown bool
+}
+
+func (c *session) newProgress() *progress {
+	p := &progress{c: c, stop: func() {}}
+	if f, ok := c.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) && os.Getenv("TERM") != "dumb" {
+		t := time.NewTicker(liveTick)
+		p.live, p.tick, p.stop = true, t.C, t.Stop
+	}
+	return p
+}
+
+func (p *progress) event(elapsed time.Duration, msg string) {
+	p.pause()
+	fmt.Fprintf(p.c.stderr, "%7.1fs  %s\n", elapsed.Seconds(), msg)
+}
+
+var spinner = []string{"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"}
+
+func (p *progress) redraw(elapsed time.Duration, runs []*taskRun) {
+	if !p.live {
+		return
+	}
+	var states []string
+	for _, r := range runs {
+		if !r.finished {
+			states = append(states, r.shortID()+" "+r.status)
+		}
+	}
+	frame := spinner[int(elapsed/liveTick)%len(spinner)]
+	fmt.Fprintf(p.c.stderr, "\r\033[K%s %.1fs  waiting for %s", frame, elapsed.Seconds(), strings.Join(states, ", "))
+	p.shown = true
+}
+
+// pause clears the live line so that ordinary output can follow.
+func (p *progress) pause() {
+	if p.live && p.shown {
+		fmt.Fprint(p.c.stderr, "\r\033[K")
+		p.shown = false
+	}
+}
+
+func (p *progress) close() {
+	p.pause()
+	p.stop()
+}

@@ -33,9 +33,7 @@ func synthesized(t *testing.T) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// SynthApp writes into a per-test temp dir; copy it out so later tests share it.
-		src := testenv.SynthApp(t, nil)
-		if err := os.CopyFS(dir, os.DirFS(src)); err != nil {
+		if err := testenv.SynthAppTo(dir, nil); err != nil {
 			t.Fatal(err)
 		}
 		assemblyDir = dir

@@ -2,7 +2,6 @@ package main
 
 import (
 	"debug/elf"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,10 +13,6 @@ import (
 // Graviton runs it (the template tests skip bundling; the app run here does it for real).
 func checkGoLambdaAssets(t *testing.T, outdir, stack string, wantFunctions int) {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(outdir, stack+".template.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var template struct {
 		Resources map[string]struct {
 			Type       string
@@ -27,9 +22,7 @@ func checkGoLambdaAssets(t *testing.T, outdir, stack string, wantFunctions int) 
 			}
 		}
 	}
-	if err := json.Unmarshal(raw, &template); err != nil {
-		t.Fatal(err)
-	}
+	readTemplate(t, outdir, stack, &template)
 	found := 0
 	for id, r := range template.Resources {
 		if r.Type != "AWS::Lambda::Function" || r.Properties.Handler != "bootstrap" {

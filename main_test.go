@@ -186,10 +186,6 @@ func TestCdkCliReportsBadContext(t *testing.T) {
 // checkResourceTags fails on a tagged resource that lacks the project's two tags.
 func checkResourceTags(t *testing.T, outdir, stack string) {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(outdir, stack+".template.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var template struct {
 		Resources map[string]struct {
 			Type       string
@@ -198,9 +194,7 @@ func checkResourceTags(t *testing.T, outdir, stack string) {
 			}
 		}
 	}
-	if err := json.Unmarshal(raw, &template); err != nil {
-		t.Fatal(err)
-	}
+	readTemplate(t, outdir, stack, &template)
 	tagged := 0
 	for id, r := range template.Resources {
 		list, ok := r.Properties.Tags.([]any)
@@ -256,5 +250,17 @@ func TestSharedContextKeysSynthesizeEveryStack(t *testing.T) {
 	}
 	if !found {
 		t.Error("no compute environment in SimpleBatch")
+	}
+}
+
+// readTemplate decodes a synthesized stack's template into v.
+func readTemplate(t *testing.T, outdir, stack string, v any) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(outdir, stack+".template.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		t.Fatal(err)
 	}
 }

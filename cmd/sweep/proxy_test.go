@@ -152,7 +152,7 @@ func (p *batchProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		var out struct{ JobID string }
 		if status == http.StatusOK && json.Unmarshal(resp, &out) == nil && out.JobID != "" {
 			name := req["jobName"].(string)
-			point, _ := pointFromArgs(toStrings(dig(req, "containerOverrides", "command")))
+			point, _ := pointFromArgs(toStrings(testenv.Dig(req, "containerOverrides", "command")))
 			p.mu.Lock()
 			p.jobs[out.JobID] = &proxyJob{id: out.JobID, name: name, point: point, plan: p.planFor(name)}
 			p.mu.Unlock()
@@ -204,7 +204,7 @@ func (p *batchProxy) checkSubmit(req map[string]any) string {
 	if req["jobQueue"] != p.fx.JobQueue || req["jobDefinition"] != p.fx.JobDefinition {
 		return fmt.Sprintf("SubmitJob to queue %v with definition %v, want the SSM parameters' %s and %s", req["jobQueue"], req["jobDefinition"], p.fx.JobQueue, p.fx.JobDefinition)
 	}
-	args := toStrings(dig(req, "containerOverrides", "command"))
+	args := toStrings(testenv.Dig(req, "containerOverrides", "command"))
 	point, ok := pointFromArgs(args)
 	if !ok || len(args) != 8 || args[6] != "--uploadS3" || args[7] != "true" || args[0] != "--lr" || args[2] != "--momentum" || args[4] != "--epochs" {
 		return fmt.Sprintf("SubmitJob command %q: want --lr X --momentum Y --epochs N --uploadS3 true", args)
@@ -396,17 +396,6 @@ func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	w.Write(body)
-}
-
-func dig(v any, path ...string) any {
-	for _, k := range path {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[k]
-	}
-	return v
 }
 
 func toStrings(v any) []string {

@@ -20,7 +20,7 @@ import (
 
 func main() {
 	app := awscdk.NewApp(nil)
-	settings, err := config.Load(func(key string) (any, bool) {
+	settings, err := config.Load(contextKeys(app), func(key string) (any, bool) {
 		v := app.Node().TryGetContext(jsii.String(key))
 		return v, v != nil
 	}, os.Getenv)
@@ -29,12 +29,26 @@ func main() {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
 	}
+	for _, note := range settings.Notes {
+		fmt.Fprintln(os.Stderr, note)
+	}
 	if err := synthesize(app, settings); err != nil {
 		jsii.Close()
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
 	}
 	jsii.Close()
+}
+
+// contextKeys lists every key of the app's context (cdk.json, cdk.context.json, -c),
+// so that config.Load sees, and checks, each one: a misspelt key must not pass unseen.
+func contextKeys(app awscdk.App) []string {
+	all, _ := app.Node().GetAllContext(nil).(map[string]any)
+	keys := make([]string, 0, len(all))
+	for k := range all {
+		keys = append(keys, k)
+	}
+	return keys
 }
 
 // synthesize builds and synthesizes the app. A Go Lambda function that does not
@@ -55,43 +69,43 @@ func synthesize(app awscdk.App, s config.Settings) (err error) {
 	return nil
 }
 
-// buildApp adds every hands-on stack to app, and the cdk-nag AwsSolutions checks,
-// which turn any unsuppressed finding into a synth error.
+// buildApp adds every hands-on stack to app, in course order, and the cdk-nag
+// AwsSolutions checks, which turn any unsuppressed finding into a synth error. Each
+// stack gets only its own options (config.Settings.For).
 func buildApp(app awscdk.App, s config.Settings) {
 	env := environment(s)
-
-	stacks.NewMyFirstEc2Stack(app, "MyFirstEc2", &stacks.MyFirstEc2StackProps{
-		StackProps:   stackProps(env, "MyFirstEc2", "Hands-on #1: a first EC2 instance in a public-only VPC"),
-		InstanceType: s.InstanceType,
-		KeyName:      s.KeyName,
-		SSHCidr:      s.SSHCidr,
+	o := s.For(handsons.MyFirstEc2)
+	stacks.NewMyFirstEc2Stack(app, handsons.MyFirstEc2, &stacks.MyFirstEc2StackProps{
+		StackProps:       stackProps(env, handsons.MyFirstEc2, "Hands-on #1: a first EC2 instance in a public-only VPC"),
+		InstanceType:     o.InstanceType,
+		KeyName:          o.KeyName,
+		SSHCidr:          o.SSHCidr,
+		AvailabilityZone: o.AvailabilityZone,
 	})
 
-	stacks.NewEc2ForDlStack(app, "Ec2ForDl", &stacks.Ec2ForDlStackProps{
-		StackProps:       stackProps(env, "Ec2ForDl", "Hands-on #2: a GPU instance with the Deep Learning AMI (PyTorch)"),
-		InstanceType:     s.InstanceType,
-		ImageParameter:   s.DlamiParameter,
-		KeyName:          s.KeyName,
-		SSHCidr:          s.SSHCidr,
-		Spot:             s.Spot,
-		IdleStopMinutes:  s.IdleStopMinutes,
-		AvailabilityZone: s.AvailabilityZone,
+	o = s.For(handsons.Ec2ForDl)
+	stacks.NewEc2ForDlStack(app, handsons.Ec2ForDl, &stacks.Ec2ForDlStackProps{
+		StackProps:       stackProps(env, handsons.Ec2ForDl, "Hands-on #2: a GPU instance with the Deep Learning AMI (PyTorch)"),
+		InstanceType:     o.InstanceType,
+		ImageParameter:   o.DlamiParameter,
+		KeyName:          o.KeyName,
+		SSHCidr:          o.SSHCidr,
+		Spot:             o.Spot,
+		IdleStopMinutes:  o.IdleStopMinutes,
+		AvailabilityZone: o.AvailabilityZone,
 	})
 
 	stacks.NewEcsClusterQaBotStack(app, handsons.EcsClusterQaBot, &stacks.EcsClusterQaBotStackProps{
 		StackProps: stackProps(env, handsons.EcsClusterQaBot, "Hands-on #3: a question-answering bot (DistilBERT) on ECS Fargate"),
-		Spot:       s.Spot,
+		Spot:       s.For(handsons.EcsClusterQaBot).Spot,
 	})
 
-	maxVcpus := 0
-	if s.MaxVcpus != nil {
-		maxVcpus = *s.MaxVcpus
-	}
-	stacks.NewSimpleBatchStack(app, "SimpleBatch", &stacks.SimpleBatchStackProps{
-		StackProps:   stackProps(env, "SimpleBatch", "Hands-on #4: a GPU hyper-parameter sweep on AWS Batch"),
-		InstanceType: s.InstanceType,
-		Spot:         s.Spot,
-		MaxVcpus:     maxVcpus,
+	o = s.For(handsons.SimpleBatch)
+	stacks.NewSimpleBatchStack(app, handsons.SimpleBatch, &stacks.SimpleBatchStackProps{
+		StackProps:   stackProps(env, handsons.SimpleBatch, "Hands-on #4: a GPU hyper-parameter sweep on AWS Batch"),
+		InstanceType: o.InstanceType,
+		Spot:         o.Spot,
+		MaxVcpus:     o.MaxVcpus,
 	})
 
 	stacks.NewSimpleLambdaStack(app, handsons.SimpleLambda, &stacks.SimpleLambdaStackProps{
@@ -107,8 +121,26 @@ func buildApp(app awscdk.App, s config.Settings) {
 		StackProps: stackProps(env, handsons.Bashoutter, "Hands-on #6: Bashoutter, a haiku SNS on API Gateway, Lambda, DynamoDB and CloudFront"),
 	})
 
+	recordOptions(app, s)
 	tagEverything(app)
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+}
+
+// OptionsMetadata is the cloud-assembly metadata type under which each stack records
+// the -c options it was built with (manifest.json, not the template), so `go run
+// ./cmd/cost` can say which options the prices it shows assume.
+const OptionsMetadata = "intro-aws-go:options"
+
+func recordOptions(app awscdk.App, s config.Settings) {
+	for _, child := range *app.Node().Children() {
+		if stack, ok := child.(awscdk.Stack); ok {
+			given := s.For(*stack.StackName()).Given
+			if given == nil {
+				given = []string{}
+			}
+			stack.Node().AddMetadata(jsii.String(OptionsMetadata), given, nil)
+		}
+	}
 }
 
 // ProjectTag marks every resource of every stack, so `go run ./cmd/leftovers` can find

@@ -27,10 +27,8 @@ type GoFunctionProps struct {
 	Entry string
 	// Description shows in the Lambda console.
 	Description string
-	// MemoryMiB defaults to 128, the smallest size (CPU grows with memory).
-	MemoryMiB int
-	// Timeout defaults to 10 seconds.
-	Timeout time.Duration
+	// MemoryMiB: nil means 128, the smallest size (CPU grows with memory).
+	MemoryMiB *int
 	// Environment variables of the function.
 	Environment map[string]string
 	// DeadLetterQueue, when set, keeps the events of asynchronous invocations that
@@ -64,6 +62,9 @@ func (g *goFunction) LogGroup() awslogs.LogGroup   { return g.logGroup }
 // GoFunctionLogRetention is how long a function's logs are kept.
 const GoFunctionLogRetention = awslogs.RetentionDays_ONE_WEEK
 
+// goFunctionTimeout is the course's: every hands-on function answers within seconds.
+const goFunctionTimeout = 10 * time.Second
+
 // NewGoFunction builds the function. The binary is compiled when the app synthesizes
 // (`cdk synth` / `cdk deploy`), not when the construct is created; tests skip it with
 // the context key aws:cdk:bundling-stacks = [].
@@ -71,13 +72,9 @@ func NewGoFunction(scope cdkconstructs.Construct, id string, props *GoFunctionPr
 	if props == nil || props.Entry == "" {
 		panic(fmt.Sprintf("GoFunction %s: Entry (the Go main package) is required", id))
 	}
-	memory := props.MemoryMiB
-	if memory == 0 {
-		memory = 128
-	}
-	timeout := props.Timeout
-	if timeout == 0 {
-		timeout = 10 * time.Second
+	memory := 128
+	if props.MemoryMiB != nil {
+		memory = *props.MemoryMiB
 	}
 
 	this := cdkconstructs.NewConstruct(scope, jsii.String(id))
@@ -106,7 +103,7 @@ func NewGoFunction(scope cdkconstructs.Construct, id string, props *GoFunctionPr
 		Code:            goCode(this, props.Entry),
 		Description:     jsii.String(props.Description),
 		MemorySize:      jsii.Number(float64(memory)),
-		Timeout:         awscdk.Duration_Seconds(jsii.Number(timeout.Seconds())),
+		Timeout:         awscdk.Duration_Seconds(jsii.Number(goFunctionTimeout.Seconds())),
 		Environment:     &env,
 		Role:            role,
 		LogGroup:        logGroup,
@@ -166,14 +163,4 @@ func (b *goBundler) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *boo
 		panic(err)
 	}
 	return jsii.Bool(true)
-}
-
-// ProjectPath is rel (slash-separated, from the module root) as an absolute path, for
-// assets such as a web page's directory.
-func ProjectPath(rel string) string {
-	root, err := project.Root()
-	if err != nil {
-		panic(err)
-	}
-	return filepath.Join(root, filepath.FromSlash(rel))
 }

@@ -22,9 +22,9 @@ const DefaultVpcCidr = "10.10.0.0/23"
 type PublicVpcProps struct {
 	// Cidr is the VPC's IPv4 range. Default DefaultVpcCidr.
 	Cidr string
-	// AzCount is how many Availability Zones get a public subnet (1 or 2). Default 1,
-	// as in the course. Each subnet takes one half of the /23.
-	AzCount int
+	// AzCount is how many Availability Zones get a public subnet (1 or 2). nil: one
+	// per Zones entry, else 1 as in the course. Each subnet takes one half of the /23.
+	AzCount *int
 	// Zones, when set, names the zones of the subnets (one per subnet) instead of the
 	// region's first ones: for instance types the first zone does not offer.
 	Zones []string
@@ -65,11 +65,12 @@ func NewPublicVpc(scope cdkconstructs.Construct, id string, props *PublicVpcProp
 	if p.Cidr == "" {
 		p.Cidr = DefaultVpcCidr
 	}
-	if p.AzCount == 0 {
-		p.AzCount = max(1, len(p.Zones))
+	azCount := max(1, len(p.Zones))
+	if p.AzCount != nil {
+		azCount = *p.AzCount
 	}
-	if p.AzCount < 1 || p.AzCount > 2 || (len(p.Zones) > 0 && len(p.Zones) != p.AzCount) {
-		panic(fmt.Sprintf("PublicVpc %s: AzCount must be 1 or 2 and match Zones, got %d and %v", id, p.AzCount, p.Zones))
+	if azCount < 1 || azCount > 2 || (len(p.Zones) > 0 && len(p.Zones) != azCount) {
+		panic(fmt.Sprintf("PublicVpc %s: AzCount must be 1 or 2 and match Zones, got %d and %v", id, azCount, p.Zones))
 	}
 
 	this := cdkconstructs.NewConstruct(scope, jsii.String(id))
@@ -106,7 +107,7 @@ func NewPublicVpc(scope cdkconstructs.Construct, id string, props *PublicVpcProp
 
 	halves := splitInHalves(p.Cidr) // with the course's /23: two /24s
 	var subnetIDs, zones, routeTables []*string
-	for i := 0; i < p.AzCount; i++ {
+	for i := 0; i < azCount; i++ {
 		zone := awscdk.Fn_Select(jsii.Number(i), awscdk.Fn_GetAzs(jsii.String("")))
 		if len(p.Zones) > 0 {
 			zone = jsii.String(p.Zones[i])

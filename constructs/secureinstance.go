@@ -2,6 +2,7 @@ package constructs
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
@@ -21,9 +22,9 @@ type SecureInstanceProps struct {
 	// RootDeviceName is the AMI's root device: "/dev/xvda" for Amazon Linux,
 	// "/dev/sda1" for Ubuntu images.
 	RootDeviceName string
-	// RootVolumeGiB sizes the root volume. 0 keeps the image's own size, which is
+	// RootVolumeGiB sizes the root volume. nil keeps the image's own size, which is
 	// always large enough (the Deep Learning AMIs grow from release to release).
-	RootVolumeGiB int
+	RootVolumeGiB *int
 	// SSHCidr, when set, is the only range allowed to reach port 22.
 	SSHCidr string
 	// KeyName, when set, is an existing EC2 key pair installed on the instance.
@@ -74,8 +75,15 @@ type secureInstance struct {
 // NewSecureInstance creates the security group, role and instance in the network's
 // first public subnet.
 func NewSecureInstance(scope cdkconstructs.Construct, id string, props *SecureInstanceProps) SecureInstance {
+	if props == nil || props.Network == nil || props.InstanceType == "" || props.MachineImage == nil {
+		panic(fmt.Sprintf("SecureInstance %s: Network, InstanceType and MachineImage are required", id))
+	}
 	this := cdkconstructs.NewConstruct(scope, jsii.String(id))
 	vpc := props.Network.Vpc()
+	rootVolumeGiB := 1 // replaced by the image's size below
+	if props.RootVolumeGiB != nil {
+		rootVolumeGiB = *props.RootVolumeGiB
+	}
 
 	sg := awsec2.NewSecurityGroup(this, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:              vpc,
@@ -111,7 +119,7 @@ func NewSecureInstance(scope cdkconstructs.Construct, id string, props *SecureIn
 		HttpTokens:    awsec2.HttpTokens_REQUIRED, // IMDSv2 only
 		BlockDevices: &[]*awsec2.BlockDevice{{
 			DeviceName: jsii.String(props.RootDeviceName),
-			Volume: awsec2.BlockDeviceVolume_Ebs(jsii.Number(max(props.RootVolumeGiB, 1)), &awsec2.EbsDeviceOptions{
+			Volume: awsec2.BlockDeviceVolume_Ebs(jsii.Number(rootVolumeGiB), &awsec2.EbsDeviceOptions{
 				VolumeType:          awsec2.EbsDeviceVolumeType_GP3,
 				Encrypted:           jsii.Bool(true),
 				DeleteOnTermination: jsii.Bool(true),
@@ -120,7 +128,7 @@ func NewSecureInstance(scope cdkconstructs.Construct, id string, props *SecureIn
 	})
 	instance.Node().AddDependency(props.Network.InternetReady())
 	cfnInstance := instance.Node().DefaultChild().(awsec2.CfnInstance)
-	if props.RootVolumeGiB == 0 {
+	if props.RootVolumeGiB == nil {
 		// Without a size, EC2 gives the volume the size of the image's snapshot.
 		cfnInstance.AddPropertyDeletionOverride(jsii.String("BlockDeviceMappings.0.Ebs.VolumeSize"))
 	}
@@ -219,7 +227,9 @@ func (s *secureInstance) SSHCommand(options string) *string {
 	if s.props.KeyName == "" {
 		return nil
 	}
-	key := "ssh -i ~/.ssh/" + s.props.KeyName + ".pem "
+	// Key pair names may hold any printable ASCII (x;id, it's, $(id)): the path is one
+	// single-quoted shell word, with ~ outside the quotes so the shell still expands it.
+	key := "ssh -i ~/" + ShellQuote(".ssh/"+s.props.KeyName+".pem") + " "
 	if options != "" {
 		key += options + " "
 	}
@@ -230,15 +240,6 @@ func (s *secureInstance) SSHCommand(options string) *string {
 	return Join(key, "-o ProxyCommand='aws ssm start-session --region ", awscdk.Aws_REGION(),
 		" --target %h --document-name AWS-StartSSHSession --parameters portNumber=%p' ",
 		s.props.LoginUser, "@", s.instance.InstanceId())
-}
-
-// ImageArch is the CPU architecture an instance type needs, as AWS's public image
-// parameters spell it: "arm64" for Graviton types (t4g, g5g, ...), else "x86_64".
-func ImageArch(instanceType string) string {
-	if awsec2.NewInstanceType(jsii.String(instanceType)).Architecture() == awsec2.InstanceArchitecture_ARM_64 {
-		return "arm64"
-	}
-	return "x86_64"
 }
 
 // Join concatenates literal strings and tokens (*string) into one CloudFormation
@@ -254,4 +255,15 @@ func Join(parts ...any) *string {
 		}
 	}
 	return awscdk.Fn_Join(jsii.String(""), &list)
+}
+
+// ShellQuote makes s one word for a POSIX shell (sh, bash, zsh): single quotes around
+// it, and each ' inside written as '\” (close, escaped quote, reopen). Words made only
+// of characters no shell treats specially are left as they are, so the usual
+// ~/.ssh/my-key.pem stays readable.
+func ShellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./@%+=:,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

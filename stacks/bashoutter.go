@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3deployment"
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/intro-aws-go/intro-aws-go/constructs"
 	"github.com/intro-aws-go/intro-aws-go/handson/bashoutter/api"
+	"github.com/intro-aws-go/intro-aws-go/internal/project"
 )
 
 // BashoutterStackProps are the inputs of Bashoutter.
@@ -46,10 +48,27 @@ var bashoutterRoutes = []bashoutterRoute{
 // haiku, four Go Lambda functions behind an HTTP API, and the web page in a private
 // bucket served by CloudFront over HTTPS.
 func NewBashoutterStack(scope cdkconstructs.Construct, id string, props *BashoutterStackProps) awscdk.Stack {
-	stack := awscdk.NewStack(scope, &id, &props.StackProps)
+	p := propsOf(props)
+	stack := awscdk.NewStack(scope, &id, &p.StackProps)
 
-	// 1. The table of haiku (key item_id, on demand), with an index that lists them
-	//    newest first, page by page.
+	table := haikuTable(stack)
+	site, distribution := webSite(stack, id)
+	siteURL := jsii.String("https://" + *distribution.DistributionDomainName())
+	functions := haikuFunctions(stack, table)
+	httpAPI, apiURL := haikuAPI(stack, id, siteURL, functions)
+	deployment := uploadPage(stack, site, distribution, apiURL)
+
+	output(stack, "SiteUrl", siteURL, "Open this in your browser")
+	output(stack, "ApiUrl", apiURL, "Base URL of the haiku API (GET/POST /haiku, PATCH/DELETE /haiku/{item_id})")
+	output(stack, "TableName", table.TableName(), "The table of haiku")
+
+	suppressBashoutterNag(stack, distribution, httpAPI, deployment)
+	return stack
+}
+
+// haikuTable is step 1: the table of haiku (key item_id, on demand), with an index that
+// lists them newest first, page by page.
+func haikuTable(stack awscdk.Stack) awsdynamodb.Table {
 	table := constructs.NewItemTable(stack, "Table")
 	table.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
 		IndexName:      jsii.String(api.NewestFirstIndex),
@@ -57,10 +76,13 @@ func NewBashoutterStack(scope cdkconstructs.Construct, id string, props *Bashout
 		SortKey:        &awsdynamodb.Attribute{Name: jsii.String(api.CreatedAtAttribute), Type: awsdynamodb.AttributeType_STRING},
 		ProjectionType: awsdynamodb.ProjectionType_ALL,
 	})
+	return table
+}
 
-	// 2. The web page's bucket (private: only CloudFront may read it) and the CloudFront
-	//    distribution that serves it over HTTPS. The course's public website bucket
-	//    spoke plain HTTP.
+// webSite is step 2: the web page's bucket (private: only CloudFront may read it) and
+// the CloudFront distribution that serves it over HTTPS. The course's public website
+// bucket spoke plain HTTP.
+func webSite(stack awscdk.Stack, id string) (awss3.Bucket, awscloudfront.Distribution) {
 	site := constructs.NewPrivateBucket(stack, "Bucket", nil)
 	distribution := awscloudfront.NewDistribution(stack, jsii.String("Distribution"), &awscloudfront.DistributionProps{
 		Comment: jsii.String(id + " web page"),
@@ -74,23 +96,19 @@ func NewBashoutterStack(scope cdkconstructs.Construct, id string, props *Bashout
 		PriceClass:        awscloudfront.PriceClass_PRICE_CLASS_100, // North America and Europe edges: the cheapest
 		HttpVersion:       awscloudfront.HttpVersion_HTTP2_AND_3,
 	})
-	cdknag.NagSuppressions_AddResourceSuppressions(distribution, &[]*cdknag.NagPackSuppression{
-		{Id: jsii.String("AwsSolutions-CFR1"), Reason: jsii.String("A public haiku page: no country needs to be blocked.")},
-		{Id: jsii.String("AwsSolutions-CFR2"), Reason: jsii.String("AWS WAF bills a web ACL by the month (about $5 plus rules) even while idle; the API has stage throttling instead.")},
-		{Id: jsii.String("AwsSolutions-CFR3"), Reason: jsii.String("Standard logs need a second bucket with ACLs enabled, which the private-bucket default forbids; CloudFront's free metrics show the traffic.")},
-		{Id: jsii.String("AwsSolutions-CFR4"), Reason: jsii.String("The distribution uses the default *.cloudfront.net certificate; choosing the minimum TLS version needs a custom domain and an ACM certificate, which a learner does not have.")},
-	}, jsii.Bool(false))
-	siteURL := jsii.String("https://" + *distribution.DistributionDomainName())
+	return site, distribution
+}
 
-	// 3. The functions, one per route (the course's GetHaiku, PostHaiku, PatchHaiku,
-	//    DeleteHaiku), all built from handson/bashoutter/lambda. Each role allows one
-	//    DynamoDB action on this table: GET only reads.
+// haikuFunctions is step 3: one function per route (the course's GetHaiku, PostHaiku,
+// PatchHaiku, DeleteHaiku), all built from handson/bashoutter/lambda. Each role allows
+// one DynamoDB action on this table: GET only reads.
+func haikuFunctions(stack awscdk.Stack, table awsdynamodb.Table) map[string]constructs.GoFunction {
 	functions := map[string]constructs.GoFunction{}
 	for _, r := range bashoutterRoutes {
 		fn := constructs.NewGoFunction(stack, r.function, &constructs.GoFunctionProps{
 			Entry:       "handson/bashoutter/lambda",
 			Description: fmt.Sprintf("Hands-on #6: %s", r.routeKey),
-			MemoryMiB:   256,
+			MemoryMiB:   new(256),
 			Environment: map[string]string{"TABLE_NAME": *table.TableName()},
 		})
 		resource := table.TableArn()
@@ -103,9 +121,13 @@ func NewBashoutterStack(scope cdkconstructs.Construct, id string, props *Bashout
 		}))
 		functions[r.routeKey] = fn
 	}
+	return functions
+}
 
-	// 4. The HTTP API (API Gateway v2, cheaper and simpler than the course's REST API).
-	//    Browsers may call it from the site's origin only.
+// haikuAPI is step 4: the HTTP API (API Gateway v2, cheaper and simpler than the
+// course's REST API), which browsers may call from the site's origin only, and its
+// stage with throttling (a loop cannot run up a bill) and access logs.
+func haikuAPI(stack awscdk.Stack, id string, siteURL *string, functions map[string]constructs.GoFunction) (awsapigatewayv2.HttpApi, *string) {
 	methods := []awsapigatewayv2.CorsHttpMethod{awsapigatewayv2.CorsHttpMethod_OPTIONS}
 	for _, m := range api.CorsAllowMethods {
 		methods = append(methods, awsapigatewayv2.CorsHttpMethod(m))
@@ -128,12 +150,6 @@ func NewBashoutterStack(scope cdkconstructs.Construct, id string, props *Bashout
 			Integration: awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String(r.function+"Integration"), functions[r.routeKey].Function(), nil),
 		})
 	}
-	// After the routes: the suppression applies to the children that exist now.
-	cdknag.NagSuppressions_AddResourceSuppressions(httpAPI, &[]*cdknag.NagPackSuppression{{
-		Id: jsii.String("AwsSolutions-APIG4"),
-		Reason: jsii.String("As in the course, anyone may read and post haiku; the stage throttles requests. " +
-			"Sign-in with Amazon Cognito is the course's follow-up hands-on."),
-	}}, jsii.Bool(true))
 	accessLogs := awslogs.NewLogGroup(stack, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{
 		Retention:     constructs.GoFunctionLogRetention,
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
@@ -141,25 +157,27 @@ func NewBashoutterStack(scope cdkconstructs.Construct, id string, props *Bashout
 	stage := httpAPI.AddStage(jsii.String("DefaultStage"), &awsapigatewayv2.HttpStageOptions{
 		StageName:  jsii.String("$default"),
 		AutoDeploy: jsii.Bool(true),
-		Throttle: &awsapigatewayv2.ThrottleSettings{ // a loop cannot run up a bill
+		Throttle: &awsapigatewayv2.ThrottleSettings{
 			RateLimit:  jsii.Number(api.StageRateLimit),
 			BurstLimit: jsii.Number(api.StageBurstLimit),
 		},
 		AccessLogSettings: &accessLogSettings{destination: awsapigatewayv2.NewLogGroupLogDestination(accessLogs)},
 	})
-	apiURL := jsii.String(strings.TrimSuffix(*stage.Url(), "/"))
+	return httpAPI, jsii.String(strings.TrimSuffix(*stage.Url(), "/"))
+}
 
-	// 5. Upload the page, and config.json with the API's URL, so nobody pastes URLs into
-	//    text boxes. CloudFront's cache is cleared on each deploy. Deleting the stack
-	//    deletes these files, which empties the bucket.
+// uploadPage is step 5: upload the page, and config.json with the API's URL, so nobody
+// pastes URLs into text boxes. CloudFront's cache is cleared on each deploy. Deleting
+// the stack deletes these files, which empties the bucket.
+func uploadPage(stack awscdk.Stack, site awss3.Bucket, distribution awscloudfront.Distribution, apiURL *string) awss3deployment.BucketDeployment {
 	deployLogs := awslogs.NewLogGroup(stack, jsii.String("BucketDeploymentLogs"), &awslogs.LogGroupProps{
 		Retention:     constructs.GoFunctionLogRetention,
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
-	deployment := awss3deployment.NewBucketDeployment(stack, jsii.String("BucketDeployment"), &awss3deployment.BucketDeploymentProps{
+	return awss3deployment.NewBucketDeployment(stack, jsii.String("BucketDeployment"), &awss3deployment.BucketDeploymentProps{
 		DestinationBucket: site,
 		Sources: &[]awss3deployment.ISource{
-			awss3deployment.Source_Asset(jsii.String(constructs.ProjectPath("handson/bashoutter/web")), nil),
+			awss3deployment.Source_Asset(jsii.String(project.Path("handson/bashoutter/web")), nil),
 			awss3deployment.Source_JsonData(jsii.String("config.json"), map[string]any{"apiUrl": apiURL}, nil),
 		},
 		Prune:             jsii.Bool(true),
@@ -168,12 +186,6 @@ func NewBashoutterStack(scope cdkconstructs.Construct, id string, props *Bashout
 		DistributionPaths: jsii.Strings("/*"),
 		LogGroup:          deployLogs,
 	})
-	suppressBucketDeploymentFindings(stack, deployment)
-
-	output(stack, "SiteUrl", siteURL, "Open this in your browser")
-	output(stack, "ApiUrl", apiURL, "Base URL of the haiku API (GET/POST /haiku, PATCH/DELETE /haiku/{item_id})")
-	output(stack, "TableName", table.TableName(), "The table of haiku")
-	return stack
 }
 
 // accessLogSettings sends the stage's access logs to a log group, one JSON line per
@@ -189,36 +201,43 @@ func (a *accessLogSettings) Format() awsapigateway.AccessLogFormat {
 		`"responseLength":"$context.responseLength","integrationError":"$context.integrationErrorMessage"}`))
 }
 
-// suppressBucketDeploymentFindings explains cdk-nag's findings on the Lambda function
-// that CDK's BucketDeployment adds to copy files into the bucket (one per stack).
-func suppressBucketDeploymentFindings(stack awscdk.Stack, deployment awss3deployment.BucketDeployment) {
-	cdknag.NagSuppressions_AddResourceSuppressions(deployment.HandlerRole(), &[]*cdknag.NagPackSuppression{
-		{
-			Id:     jsii.String("AwsSolutions-IAM4"),
-			Reason: jsii.String("CDK's BucketDeployment handler logs with AWSLambdaBasicExecutionRole; it runs only while CloudFormation deploys."),
-			AppliesTo: &[]any{
-				"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
-			},
-		},
-		{
-			Id: jsii.String("AwsSolutions-IAM5"),
-			Reason: jsii.String("CDK's BucketDeployment handler reads the uploaded web page from the CDK asset bucket, " +
+// suppressBashoutterNag records why the remaining cdk-nag findings are accepted: on
+// the distribution, the API's routes, and the Lambda function that CDK's BucketDeployment adds to copy
+// files into the bucket (one per stack).
+func suppressBashoutterNag(stack awscdk.Stack, distribution awscloudfront.Distribution, httpAPI awsapigatewayv2.HttpApi, deployment awss3deployment.BucketDeployment) {
+	suppress(distribution, false,
+		nagReason{"AwsSolutions-CFR1", "A public haiku page: no country needs to be blocked.", nil},
+		nagReason{"AwsSolutions-CFR2", "AWS WAF bills a web ACL by the month (about $5 plus rules) even while idle; the API has stage throttling instead.", nil},
+		nagReason{"AwsSolutions-CFR3", "Standard logs need a second bucket with ACLs enabled, which the private-bucket default forbids; CloudFront's free metrics show the traffic.", nil},
+		nagReason{"AwsSolutions-CFR4", "The distribution uses the default *.cloudfront.net certificate; choosing the minimum TLS version needs a custom domain and an ACM certificate, which a learner does not have.", nil},
+	)
+	for _, child := range *httpAPI.Node().Children() {
+		if *child.Node().Id() == "DefaultStage" {
+			continue // not a route: it needs no authorizer
+		}
+		suppress(child, true, nagReason{"AwsSolutions-APIG4",
+			"As in the course, anyone may read and post haiku; the stage throttles requests. " +
+				"Sign-in with Amazon Cognito is the course's follow-up hands-on.", nil})
+	}
+	suppress(deployment.HandlerRole(), true,
+		nagReason{"AwsSolutions-IAM4",
+			"CDK's BucketDeployment handler logs with AWSLambdaBasicExecutionRole; it runs only while CloudFormation deploys.",
+			[]any{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"}},
+		nagReason{"AwsSolutions-IAM5",
+			"CDK's BucketDeployment handler reads the uploaded web page from the CDK asset bucket, " +
 				"writes and prunes objects in this stack's site bucket only, and invalidates the CloudFront cache " +
-				"(CDK grants invalidation on any distribution)."),
-			AppliesTo: &[]any{
+				"(CDK grants invalidation on any distribution).",
+			[]any{
 				"Action::s3:GetBucket*", "Action::s3:GetObject*", "Action::s3:List*", "Action::s3:Abort*", "Action::s3:DeleteObject*",
 				&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:(aws[-a-z]*|<AWS::Partition>):s3:::cdk-[a-z0-9]+-assets-(<AWS::AccountId>|[0-9]{12})-[^/]+\/\*$/g`)},
 				&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::<Bucket[0-9A-F]+\.Arn>\/\*$/g`)},
 				"Resource::*",
-			},
-		},
-	}, jsii.Bool(true))
+			}},
+	)
 	for _, child := range *stack.Node().Children() {
 		if strings.HasPrefix(*child.Node().Id(), "Custom::CDKBucketDeployment") {
-			cdknag.NagSuppressions_AddResourceSuppressions(child, &[]*cdknag.NagPackSuppression{{
-				Id:     jsii.String("AwsSolutions-L1"),
-				Reason: jsii.String("The runtime of CDK's BucketDeployment handler is chosen by aws-cdk-lib and moves with it."),
-			}}, jsii.Bool(true))
+			suppress(child, true, nagReason{"AwsSolutions-L1",
+				"The runtime of CDK's BucketDeployment handler is chosen by aws-cdk-lib and moves with it.", nil})
 		}
 	}
 }

@@ -10,17 +10,16 @@ import (
 
 	"github.com/intro-aws-go/intro-aws-go/constructs"
 	"github.com/intro-aws-go/intro-aws-go/internal/handsons"
+	"github.com/intro-aws-go/intro-aws-go/internal/instancetype"
 )
 
 const (
-	// Ec2ForDlDefaultInstanceType is the course's GPU instance: 1 NVIDIA T4, 4 vCPUs.
-	Ec2ForDlDefaultInstanceType = handsons.Ec2ForDlInstanceType
-	// Ec2ForDlDefaultIdleStopMinutes stops a forgotten instance after an idle hour.
-	Ec2ForDlDefaultIdleStopMinutes = 60
-	// DlamiParameterFormat is AWS's public SSM parameter of the current "Deep Learning
+	// ec2ForDlDefaultIdleStopMinutes stops a forgotten instance after an idle hour.
+	ec2ForDlDefaultIdleStopMinutes = 60
+	// dlamiParameterFormat is AWS's public SSM parameter of the current "Deep Learning
 	// OSS Nvidia Driver AMI GPU PyTorch 2.12 (Ubuntu 24.04)" for a CPU architecture
 	// (x86_64 or arm64). Format from the DLAMI guide's "Finding the ID of a DLAMI".
-	DlamiParameterFormat = "/aws/service/deeplearning/ami/%s/oss-nvidia-driver-gpu-pytorch-2.12-ubuntu-24.04/latest/ami-id"
+	dlamiParameterFormat = "/aws/service/deeplearning/ami/%s/oss-nvidia-driver-gpu-pytorch-2.12-ubuntu-24.04/latest/ami-id"
 
 	jupyterRemotePort = 8888 // where Jupyter listens on the instance
 	jupyterLocalPort  = 8931 // the course's local port
@@ -29,16 +28,16 @@ const (
 // Ec2ForDlStackProps are the inputs of hands-on #2.
 type Ec2ForDlStackProps struct {
 	awscdk.StackProps
-	// InstanceType defaults to Ec2ForDlDefaultInstanceType.
+	// InstanceType defaults to handsons.Ec2ForDlInstanceType (1 NVIDIA T4, 4 vCPUs).
 	InstanceType string
 	// ImageParameter is the public SSM parameter holding the image id; default
-	// DlamiParameterFormat for the instance type's architecture.
+	// dlamiParameterFormat for the instance type's architecture.
 	ImageParameter string
 	KeyName        string
 	SSHCidr        string
 	// Spot runs the instance on one-time spot capacity.
 	Spot bool
-	// IdleStopMinutes: nil means Ec2ForDlDefaultIdleStopMinutes, 0 turns the auto-stop off.
+	// IdleStopMinutes: nil means 60, 0 turns the auto-stop off.
 	IdleStopMinutes *int
 	// AvailabilityZone pins the subnet, for regions whose first zone lacks the type.
 	AvailabilityZone string
@@ -49,50 +48,41 @@ type Ec2ForDlStackProps struct {
 // reached by Session Manager port forwarding (Jupyter) with no inbound port open, and
 // stopped automatically when left idle.
 func NewEc2ForDlStack(scope cdkconstructs.Construct, id string, props *Ec2ForDlStackProps) awscdk.Stack {
-	stack := awscdk.NewStack(scope, &id, &props.StackProps)
+	p := propsOf(props)
+	stack := awscdk.NewStack(scope, &id, &p.StackProps)
+	instanceType := orString(p.InstanceType, handsons.Ec2ForDlInstanceType)
+	idleStop := orDefault(p.IdleStopMinutes, ec2ForDlDefaultIdleStopMinutes)
+	imageParameter := orString(p.ImageParameter, fmt.Sprintf(dlamiParameterFormat, instancetype.ImageArch(instanceType)))
 
-	instanceType := props.InstanceType
-	if instanceType == "" {
-		instanceType = Ec2ForDlDefaultInstanceType
-	}
-	idleStop := Ec2ForDlDefaultIdleStopMinutes
-	if props.IdleStopMinutes != nil {
-		idleStop = *props.IdleStopMinutes
-	}
-
-	// 1. The network: as in hands-on #1 (10.10.0.0/23, one public subnet, no NAT).
-	var zones []string
-	if props.AvailabilityZone != "" {
-		zones = []string{props.AvailabilityZone}
-	}
-	network := constructs.NewPublicVpc(stack, "Network", &constructs.PublicVpcProps{Zones: zones})
-
-	// 2. The image: the current Deep Learning AMI with PyTorch, read from AWS's public
-	//    SSM parameter when CloudFormation deploys, so it works in every region.
-	imageParameter := props.ImageParameter
-	if imageParameter == "" {
-		imageParameter = fmt.Sprintf(DlamiParameterFormat, constructs.ImageArch(instanceType))
-	}
-	image := awsec2.MachineImage_FromSsmParameter(jsii.String(imageParameter),
-		&awsec2.SsmParameterImageOptions{Os: awsec2.OperatingSystemType_LINUX})
-
-	// 3. The GPU instance: no inbound port unless ssh_cidr, IMDSv2, encrypted root
-	//    volume of the image's own size, idle auto-stop.
+	network := publicNetwork(stack, p.AvailabilityZone)
+	// The GPU instance: no inbound port unless ssh_cidr, IMDSv2, encrypted root volume
+	// of the image's own size (DLAMIs grow with each release), idle auto-stop.
 	host := constructs.NewSecureInstance(stack, "Ec2ForDlInstance", &constructs.SecureInstanceProps{
 		Network:         network,
 		InstanceType:    instanceType,
-		MachineImage:    image,
+		MachineImage:    deepLearningAMI(imageParameter),
 		RootDeviceName:  "/dev/sda1", // Ubuntu images
-		RootVolumeGiB:   0,           // the image's size: DLAMIs grow with each release
-		SSHCidr:         props.SSHCidr,
-		KeyName:         props.KeyName,
+		SSHCidr:         p.SSHCidr,
+		KeyName:         p.KeyName,
 		LoginUser:       "ubuntu",
-		Spot:            props.Spot,
+		Spot:            p.Spot,
 		IdleStopMinutes: idleStop,
 	})
-	instance := host.Instance()
+	jupyterOutputs(stack, host, imageParameter)
+	idleStopOutputs(stack, host, idleStop, p.Spot)
+	return stack
+}
 
-	// 4. How to reach the instance and Jupyter.
+// deepLearningAMI is the current Deep Learning AMI with PyTorch, read from AWS's public
+// SSM parameter when CloudFormation deploys, so it works in every region.
+func deepLearningAMI(parameter string) awsec2.IMachineImage {
+	return awsec2.MachineImage_FromSsmParameter(jsii.String(parameter),
+		&awsec2.SsmParameterImageOptions{Os: awsec2.OperatingSystemType_LINUX})
+}
+
+// jupyterOutputs say how to reach the instance and Jupyter.
+func jupyterOutputs(stack awscdk.Stack, host constructs.SecureInstance, imageParameter string) {
+	instance := host.Instance()
 	output(stack, "InstancePublicDnsName", instance.InstancePublicDnsName(), "Public DNS name of the instance")
 	output(stack, "InstancePublicIp", instance.InstancePublicIp(), "Public IPv4 address of the instance")
 	output(stack, "InstanceId", instance.InstanceId(), "Instance id, for the AWS CLI and Session Manager")
@@ -105,17 +95,20 @@ func NewEc2ForDlStack(scope cdkconstructs.Construct, id string, props *Ec2ForDlS
 		output(stack, "JupyterSshTunnel", host.SSHCommand(fmt.Sprintf("-L localhost:%d:localhost:%d", jupyterLocalPort, jupyterRemotePort)),
 			"The course's SSH tunnel to Jupyter")
 	}
-	start := constructs.Join("aws ec2 start-instances --region ", awscdk.Aws_REGION(), " --instance-ids ", instance.InstanceId())
+}
+
+// idleStopOutputs say what the idle auto-stop does, and how to start the instance again.
+func idleStopOutputs(stack awscdk.Stack, host constructs.SecureInstance, idleStop int, spot bool) {
 	switch {
 	case idleStop == 0:
 		output(stack, "IdleAutoStop", jsii.String("off (idle_stop_minutes=0): stop the instance yourself"), "Idle auto-stop")
-	case props.Spot:
+	case spot:
 		output(stack, "IdleAutoStop", jsii.String(fmt.Sprintf("terminates the spot instance after %d idle minutes; `npx cdk destroy Ec2ForDl` then deploy again for a new one", roundUp5(idleStop))), "Idle auto-stop")
 	default:
 		output(stack, "IdleAutoStop", jsii.String(fmt.Sprintf("stops the instance after %d idle minutes (the disk stays)", roundUp5(idleStop))), "Idle auto-stop")
-		output(stack, "StartAgain", start, "Starts the stopped instance again")
+		output(stack, "StartAgain", constructs.Join("aws ec2 start-instances --region ", awscdk.Aws_REGION(), " --instance-ids ", host.Instance().InstanceId()),
+			"Starts the stopped instance again")
 	}
-	return stack
 }
 
 // roundUp5 is the idle time the alarm really uses: whole 5-minute metric periods.

@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"context"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -19,10 +20,8 @@ import (
 	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
 )
 
-// qaBot synthesizes EcsClusterQaBot once per key, with the repository as the image's
-// build context (tests run in stacks/).
+// qaBot synthesizes EcsClusterQaBot once per key.
 func qaBot(t *testing.T, key string, props EcsClusterQaBotStackProps) *synthesized {
-	props.SourceDir = ".."
 	return synth(t, "EcsClusterQaBot/"+key, func(app awscdk.App) awscdk.Stack {
 		return NewEcsClusterQaBotStack(app, qabot.StackName, &props)
 	})
@@ -124,7 +123,7 @@ func TestQaBotContainer(t *testing.T) {
 		t.Fatalf("want one container, got %s", jsonText(defs))
 	}
 	c := defs[0].(map[string]any)
-	if c["Name"] != QaBotContainerName || c["Essential"] != true || c["ReadonlyRootFilesystem"] != true {
+	if c["Name"] != qaBotContainerName || c["Essential"] != true || c["ReadonlyRootFilesystem"] != true {
 		t.Errorf("container %v essential %v read-only %v", c["Name"], c["Essential"], c["ReadonlyRootFilesystem"])
 	}
 	if c["Memory"] != 512.0 {
@@ -144,8 +143,8 @@ func TestQaBotContainer(t *testing.T) {
 	logs := c["LogConfiguration"].(map[string]any)
 	logGroupID := s.logicalID(t, "AWS::Logs::LogGroup")
 	if logs["LogDriver"] != "awslogs" || jsonText(dig(logs, "Options", "awslogs-group")) != `{"Ref":"`+logGroupID+`"}` ||
-		dig(logs, "Options", "awslogs-stream-prefix") != QaBotLogStreamPrefix {
-		t.Errorf("logging = %s, want awslogs to the stack's group with prefix %s", jsonText(logs), QaBotLogStreamPrefix)
+		dig(logs, "Options", "awslogs-stream-prefix") != qaBotLogStreamPrefix {
+		t.Errorf("logging = %s, want awslogs to the stack's group with prefix %s", jsonText(logs), qaBotLogStreamPrefix)
 	}
 }
 
@@ -155,8 +154,8 @@ func TestQaBotImageContextIsTheWorkerOnly(t *testing.T) {
 		t.Fatalf("want one image asset, got %d", len(s.DockerImages))
 	}
 	img := s.DockerImages[0]
-	if img.Dockerfile != QaBotDockerfile {
-		t.Errorf("Dockerfile = %s, want %s", img.Dockerfile, QaBotDockerfile)
+	if img.Dockerfile != qaBotDockerfile {
+		t.Errorf("Dockerfile = %s, want %s", img.Dockerfile, qaBotDockerfile)
 	}
 	files := map[string]bool{}
 	for _, f := range img.Files {
@@ -166,7 +165,7 @@ func TestQaBotImageContextIsTheWorkerOnly(t *testing.T) {
 			t.Errorf("build context holds %s: only go.mod, go.sum and handson/qabot/ (no tests or test tooling) belong there", f)
 		}
 	}
-	for _, want := range []string{"go.mod", "go.sum", QaBotDockerfile, "handson/qabot/worker/main.go", "handson/qabot/qa/qa.go", "handson/qabot/qabot.go"} {
+	for _, want := range []string{"go.mod", "go.sum", qaBotDockerfile, "handson/qabot/worker/main.go", "handson/qabot/qa/qa.go", "handson/qabot/qabot.go"} {
 		if !files[want] {
 			t.Errorf("build context lacks %s; it has %v", want, img.Files)
 		}
@@ -254,14 +253,36 @@ func TestQaBotPublishesWhatTheClientNeedsUnderItsOwnPath(t *testing.T) {
 		qabot.ParamTableName:         ref("AWS::DynamoDB::Table"),
 		qabot.ParamSubnet1:           ref("AWS::EC2::Subnet"),
 		qabot.ParamLogGroupName:      ref("AWS::Logs::LogGroup"),
-		qabot.ParamContainerName:     `"` + QaBotContainerName + `"`,
-		qabot.ParamLogStreamPrefix:   `"` + QaBotLogStreamPrefix + `"`,
+		qabot.ParamContainerName:     `"` + qaBotContainerName + `"`,
+		qabot.ParamLogStreamPrefix:   `"` + qaBotLogStreamPrefix + `"`,
 		qabot.ParamCapacityProvider:  `"FARGATE"`,
 	}
 	for leaf, w := range want {
 		if got := jsonText(params[leaf]); got != w {
 			t.Errorf("%s%s = %s, want %s", qabot.ParameterPrefix, leaf, got, w)
 		}
+	}
+}
+
+// `runtask --stack NAME` reads /NAME/: a stack deployed under another name publishes
+// there, with the same leaves.
+func TestQaBotParametersFollowTheStackName(t *testing.T) {
+	s := synth(t, "EcsClusterQaBot/renamed", func(app awscdk.App) awscdk.Stack {
+		return NewEcsClusterQaBotStack(app, "QaBotTwo", nil)
+	})
+	var names []string
+	for _, p := range s.resources("AWS::SSM::Parameter") {
+		name, _ := dig(p, "Properties", "Name").(string)
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var want []string
+	for _, leaf := range qabot.Parameters() {
+		want = append(want, "/QaBotTwo/"+leaf)
+	}
+	sort.Strings(want)
+	if strings.Join(names, " ") != strings.Join(want, " ") {
+		t.Errorf("parameters %v, want %v", names, want)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/intro-aws-go/intro-aws-go/constructs"
 )
@@ -22,7 +21,8 @@ type SimpleLambdaStackProps struct {
 // that waits 2-5 seconds and greets you, and a queue that keeps the events of
 // asynchronous invocations that failed.
 func NewSimpleLambdaStack(scope cdkconstructs.Construct, id string, props *SimpleLambdaStackProps) awscdk.Stack {
-	stack := awscdk.NewStack(scope, &id, &props.StackProps)
+	p := propsOf(props)
+	stack := awscdk.NewStack(scope, &id, &p.StackProps)
 
 	// 1. The dead-letter queue (the course's dead_letter_queue_enabled=True): an
 	//    asynchronous invocation that still fails after Lambda's two retries lands here,
@@ -33,16 +33,12 @@ func NewSimpleLambdaStack(scope cdkconstructs.Construct, id string, props *Simpl
 		EnforceSSL:      jsii.Bool(true),
 		RemovalPolicy:   awscdk.RemovalPolicy_DESTROY,
 	})
-	cdknag.NagSuppressions_AddResourceSuppressions(dlq, &[]*cdknag.NagPackSuppression{{
-		Id:     jsii.String("AwsSolutions-SQS3"),
-		Reason: jsii.String("This queue is itself the function's dead-letter queue."),
-	}}, jsii.Bool(false))
 
 	// 2. The function: 128 MB, 10 s, as in the course.
 	fn := constructs.NewGoFunction(stack, "LambdaHandler", &constructs.GoFunctionProps{
 		Entry:           "handson/simplelambda",
 		Description:     "Hands-on #5: waits 2-5 s and returns a Cloud Sushi order",
-		MemoryMiB:       128,
+		MemoryMiB:       new(128),
 		DeadLetterQueue: dlq,
 	})
 
@@ -50,6 +46,8 @@ func NewSimpleLambdaStack(scope cdkconstructs.Construct, id string, props *Simpl
 	output(stack, "LogsCommand", jsii.String("aws logs tail "+*fn.LogGroup().LogGroupName()+" --follow --region "+*stack.Region()),
 		"Follows the function's log")
 	output(stack, "DeadLetterQueueUrl", dlq.QueueUrl(), "Failed asynchronous invocations, for aws sqs receive-message")
+
+	suppress(dlq, false, nagReason{"AwsSolutions-SQS3", "This queue is itself the function's dead-letter queue.", nil})
 	return stack
 }
 
@@ -60,7 +58,8 @@ type SimpleDynamoDbStackProps struct {
 
 // NewSimpleDynamoDbStack builds one DynamoDB table keyed on item_id, billed per request.
 func NewSimpleDynamoDbStack(scope cdkconstructs.Construct, id string, props *SimpleDynamoDbStackProps) awscdk.Stack {
-	stack := awscdk.NewStack(scope, &id, &props.StackProps)
+	p := propsOf(props)
+	stack := awscdk.NewStack(scope, &id, &p.StackProps)
 
 	// 1. The table (the course's "SimpleTable").
 	table := constructs.NewItemTable(stack, "SimpleTable")
@@ -77,7 +76,8 @@ type SimpleS3StackProps struct {
 // NewSimpleS3Stack builds one private bucket that only you can read, reached over TLS,
 // and emptied and deleted with the stack.
 func NewSimpleS3Stack(scope cdkconstructs.Construct, id string, props *SimpleS3StackProps) awscdk.Stack {
-	stack := awscdk.NewStack(scope, &id, &props.StackProps)
+	p := propsOf(props)
+	stack := awscdk.NewStack(scope, &id, &p.StackProps)
 
 	// 1. The bucket. You upload files into it, so destroying the stack must empty it first.
 	bucket := constructs.NewPrivateBucket(stack, "Bucket", &constructs.PrivateBucketProps{AutoDeleteObjects: true})

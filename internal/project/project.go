@@ -36,3 +36,15 @@ func Root() (string, error) {
 		dir = parent
 	}
 }
+
+// Path is rel (slash-separated, from the module root) as an absolute path: the one way
+// the app and its tests name the project's files (Docker build contexts, the web page,
+// Go Lambda packages), whatever their working directory. The CDK app checks Root once
+// at start, so here a missing root is a bug.
+func Path(rel string) string {
+	root, err := Root()
+	if err != nil {
+		panic(err)
+	}
+	return filepath.Join(root, filepath.FromSlash(rel))
+}

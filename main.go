@@ -15,10 +15,17 @@ import (
 	"github.com/intro-aws-go/intro-aws-go/config"
 	"github.com/intro-aws-go/intro-aws-go/internal/handsons"
 	"github.com/intro-aws-go/intro-aws-go/internal/lambdabuild"
+	"github.com/intro-aws-go/intro-aws-go/internal/project"
 	"github.com/intro-aws-go/intro-aws-go/stacks"
 )
 
 func main() {
+	// Assets (Docker build contexts, the web page, Go Lambda packages) are found from the
+	// module root: the CDK CLI runs the app there (cdk.json).
+	if _, err := project.Root(); err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
 	app := awscdk.NewApp(nil)
 	settings, err := config.Load(contextKeys(app), func(key string) (any, bool) {
 		v := app.Node().TryGetContext(jsii.String(key))

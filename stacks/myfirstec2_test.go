@@ -171,9 +171,28 @@ func TestMyFirstEc2Outputs(t *testing.T) {
 	if !strings.Contains(withSSH, `"ssh -i ~/.ssh/my-key.pem ec2-user@"`) || !strings.Contains(withSSH, "PublicDnsName") {
 		t.Errorf("ConnectWithSsh with ssh_cidr = %s, want ssh -i ~/.ssh/my-key.pem ec2-user@<public DNS>", withSSH)
 	}
-	keyOnly := jsonText(myFirstEc2(t, "key-only", MyFirstEc2StackProps{KeyName: "my-key"}).output(t, "ConnectWithSsh"))
+	keyOnly := jsonText(myFirstEc2KeyOnly(t).output(t, "ConnectWithSsh"))
 	if !strings.Contains(keyOnly, "AWS-StartSSHSession") || strings.Contains(keyOnly, "PublicDnsName") {
 		t.Errorf("ConnectWithSsh without ssh_cidr = %s, want ssh through Session Manager", keyOnly)
+	}
+	// A key pair name may hold shell characters: the path is one single-quoted word.
+	if want := `"ssh -i ~/'.ssh/x;it'\\''s $(id).pem' -o ProxyCommand=`; !strings.Contains(keyOnly, want) {
+		t.Errorf("ConnectWithSsh = %s, want the key path quoted: %s", keyOnly, want)
+	}
+}
+
+// With a key pair whose name holds shell characters, no ssh_cidr, and a zone.
+func myFirstEc2KeyOnly(t *testing.T) *synthesized {
+	return myFirstEc2(t, "key-only", MyFirstEc2StackProps{KeyName: "x;it's $(id)", AvailabilityZone: "ap-northeast-1d"})
+}
+
+// availability_zone moves MyFirstEc2's subnet too (the README's "the hands-on's subnet").
+func TestMyFirstEc2SubnetFollowsAvailabilityZone(t *testing.T) {
+	if got := myFirstEc2KeyOnly(t).only(t, "AWS::EC2::Subnet")["AvailabilityZone"]; got != "ap-northeast-1d" {
+		t.Errorf("subnet zone = %v, want ap-northeast-1d", got)
+	}
+	if got := jsonText(myFirstEc2Default(t).only(t, "AWS::EC2::Subnet")["AvailabilityZone"]); !strings.Contains(got, "Fn::GetAZs") {
+		t.Errorf("default subnet zone = %s, want the region's first zone", got)
 	}
 }
 
@@ -181,7 +200,7 @@ func TestMyFirstEc2GatesPass(t *testing.T) {
 	configs := map[string]*synthesized{
 		"default":  myFirstEc2Default(t),
 		"ssh":      myFirstEc2WithSSH(t),
-		"key-only": myFirstEc2(t, "key-only", MyFirstEc2StackProps{KeyName: "my-key"}),
+		"key-only": myFirstEc2KeyOnly(t),
 		// Account and region set as the CLI does with credentials: still no lookups.
 		"pinned": myFirstEc2(t, "pinned", MyFirstEc2StackProps{StackProps: awscdk.StackProps{Env: &awscdk.Environment{
 			Account: jsii.String("123456789012"), Region: jsii.String("ap-northeast-1"),

@@ -36,6 +36,9 @@ type estimate struct {
 	Examples []example `json:"examples"`
 	// Unpriced lists the resources the table could not price (also in Lines).
 	Unpriced []string `json:"not_priced,omitempty"`
+	// Options are the -c options the template was built with ("key=value"); empty: the
+	// stack's defaults; null: the assembly did not record them.
+	Options []string `json:"options"`
 }
 
 type example struct {

@@ -86,7 +86,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	var estimates []estimate
 	for _, s := range selected {
-		estimates = append(estimates, estimateStack(s.name, s.template, *region, prices, s.images))
+		e := estimateStack(s.name, s.template, *region, prices, s.images)
+		e.Options = s.options
+		estimates = append(estimates, e)
 	}
 	switch {
 	case *asJSON:
@@ -122,7 +124,20 @@ type stackTemplate struct {
 	name     string
 	template template
 	images   int // container image assets
+	// options are the -c options the app built this stack with ("key=value"), from the
+	// stack's intro-aws-go:options metadata; nil when the assembly does not say.
+	options []string
 }
+
+// metadata is a stack artifact's metadata: construct path → entries.
+type metadata map[string][]struct {
+	Type string `json:"type"`
+	Data any    `json:"data"`
+}
+
+// optionsMetadata is the metadata type under which the app records each stack's
+// options (main.go's OptionsMetadata).
+const optionsMetadata = "intro-aws-go:options"
 
 // readAssembly reads every stack's template and counts its image assets.
 func readAssembly(dir string) ([]stackTemplate, error) {
@@ -137,6 +152,8 @@ func readAssembly(dir string) ([]stackTemplate, error) {
 			Properties  struct {
 				TemplateFile string `json:"templateFile"`
 			} `json:"properties"`
+			Metadata               metadata `json:"metadata"`
+			AdditionalMetadataFile string   `json:"additionalMetadataFile"`
 		} `json:"artifacts"`
 	}
 	if err := json.Unmarshal(raw, &manifest); err != nil {
@@ -148,6 +165,27 @@ func readAssembly(dir string) ([]stackTemplate, error) {
 			continue
 		}
 		s := stackTemplate{name: id}
+		meta := a.Metadata
+		if a.AdditionalMetadataFile != "" { // CDK writes each stack's metadata beside its template
+			raw, err := os.ReadFile(filepath.Join(dir, a.AdditionalMetadataFile))
+			if err != nil {
+				return nil, err
+			}
+			if err := json.Unmarshal(raw, &meta); err != nil {
+				return nil, fmt.Errorf("%s: %v", a.AdditionalMetadataFile, err)
+			}
+		}
+		for _, entry := range meta["/"+id] {
+			if entry.Type != optionsMetadata {
+				continue
+			}
+			s.options = []string{}
+			if list, ok := entry.Data.([]any); ok {
+				for _, o := range list {
+					s.options = append(s.options, fmt.Sprint(o))
+				}
+			}
+		}
 		raw, err := os.ReadFile(filepath.Join(dir, a.Properties.TemplateFile))
 		if err != nil {
 			return nil, err
@@ -316,6 +354,7 @@ func printEstimate(w io.Writer, e estimate, p regionPrices, live bool) {
 		source = "EC2 prices from the AWS Price List API, others embedded (" + priceTableDate + ")"
 	}
 	fmt.Fprintf(w, "%s in %s (%s), %s\n", e.Stack, e.Region, p.Name, source)
+	fmt.Fprintf(w, "  options: %s\n", describeOptions(e))
 	tw := tabwriter.NewWriter(w, 2, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  RESOURCE\tWHAT\tUNIT PRICE\tPER HOUR RUNNING\tPER MONTH IDLE")
 	var free []string
@@ -364,4 +403,16 @@ func printMarkdown(w io.Writer, estimates []estimate, region string, p regionPri
 		}
 		fmt.Fprintf(w, "| `%s` | %s | %s | %s |\n", e.Stack, money(e.Hourly), money(e.Idle), strings.Join(ex, "; "))
 	}
+}
+
+// describeOptions says which -c options the priced template was built with: the prices
+// are for that template, and `npx cdk deploy` with other options builds another one.
+func describeOptions(e estimate) string {
+	switch {
+	case e.Options == nil:
+		return "unknown (the cloud assembly does not record them)"
+	case len(e.Options) == 0:
+		return "the stack's defaults (no -c option reached " + e.Stack + " in the last synth)"
+	}
+	return "-c " + strings.Join(e.Options, " -c ") + " (from the last synth; synthesize with your deploy's -c options to price those)"
 }

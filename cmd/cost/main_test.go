@@ -275,3 +275,25 @@ func moduleRoot(t *testing.T) string {
 	}
 	return root
 }
+
+// The issue's defect: `npx cdk deploy MyFirstEc2 -c instance_type=t4g.micro` must not
+// change what cost says the GPU hands-on costs, and cost says which options it priced.
+func TestPricesWhatEachStackIsBuiltWithAndSaysWhichOptions(t *testing.T) {
+	dir := testenv.SynthApp(t, map[string]any{"instance_type": "t4g.micro"})
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"--cdk-out", dir, "Ec2ForDl", "MyFirstEc2"}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	gpu, first, _ := strings.Cut(out.String(), "\n\nMyFirstEc2 in ")
+	if !strings.Contains(gpu, "g4dn.xlarge on-demand") || strings.Contains(gpu, "t4g") ||
+		!strings.Contains(gpu, "  options: the stack's defaults (no -c option reached Ec2ForDl in the last synth)") {
+		t.Errorf("Ec2ForDl:\n%s", gpu)
+	}
+	if !strings.Contains(first, "t4g.micro on-demand") || !strings.Contains(first, "  options: -c instance_type=t4g.micro (from the last synth") {
+		t.Errorf("MyFirstEc2:\n%s", first)
+	}
+	hourly := regexp.MustCompile(`TOTAL\s+\$([0-9.]+)/h`).FindStringSubmatch(gpu)
+	if hourly == nil || hourly[1] < "0.7" {
+		t.Errorf("Ec2ForDl per hour %v, want the g4dn.xlarge's $0.7x", hourly)
+	}
+}

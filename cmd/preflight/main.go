@@ -107,11 +107,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func report(w io.Writer, req request, res *result) {
 	market := "on-demand"
 	deployFlags := ""
+	// The per-stack form (-c Stack:key=value) reaches this stack only, whatever the
+	// plain form would do (config's rules: a CPU type for SimpleBatch needs it).
 	if req.Spot {
-		market, deployFlags = "spot", " -c spot=true"
+		market, deployFlags = "spot", " -c "+req.Stack+":spot=true"
 	}
 	if req.InstanceType != handsons.EC2Stacks[req.Stack] {
-		deployFlags += " -c instance_type=" + req.InstanceType
+		deployFlags += " -c " + req.Stack + ":instance_type=" + req.InstanceType
 	}
 	what := fmt.Sprintf("%d × %s %s (%d vCPUs)", req.Count, market, req.InstanceType, res.Needed)
 	quota := fmt.Sprintf("%q (%s)", res.QuotaName, res.QuotaCode)
@@ -120,9 +122,13 @@ func report(w io.Writer, req request, res *result) {
 		if len(res.Offering) == 0 {
 			fmt.Fprintf(w, "not offered: %s is not offered anywhere in %s; choose another region (--region) or instance type (--instance-type)\n",
 				req.InstanceType, req.Region)
+		} else if req.Stack == handsons.SimpleBatch {
+			// SimpleBatch's hosts spread over two zones and take no availability_zone.
+			fmt.Fprintf(w, "not offered: %s is not offered in %s, a zone %s uses; choose another instance type (--instance-type) or region (zones that offer it: %s)\n",
+				req.InstanceType, res.Zone, req.Stack, strings.Join(res.Offering, ", "))
 		} else {
-			fmt.Fprintf(w, "not offered: %s is not offered in %s, the zone %s uses; deploy with `npx cdk deploy %s%s -c availability_zone=%s` (zones that offer it: %s)\n",
-				req.InstanceType, res.Zone, req.Stack, req.Stack, deployFlags, res.Offering[0], strings.Join(res.Offering, ", "))
+			fmt.Fprintf(w, "not offered: %s is not offered in %s, the zone %s uses; deploy with `npx cdk deploy %s%s -c %s:availability_zone=%s` (zones that offer it: %s)\n",
+				req.InstanceType, res.Zone, req.Stack, req.Stack, deployFlags, req.Stack, res.Offering[0], strings.Join(res.Offering, ", "))
 		}
 	}
 	if free := res.QuotaValue - res.InUse; res.Needed > free {

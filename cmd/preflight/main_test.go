@@ -229,7 +229,7 @@ func TestZoneThatLacksTheType(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, out)
 	}
 	oneLine(t, "stdout", out, "not offered: g4dn.xlarge is not offered in ap-northeast-1b, the zone Ec2ForDl uses",
-		"npx cdk deploy Ec2ForDl -c availability_zone=ap-northeast-1a", "ap-northeast-1a, ap-northeast-1c, ap-northeast-1d")
+		"npx cdk deploy Ec2ForDl -c Ec2ForDl:availability_zone=ap-northeast-1a", "ap-northeast-1a, ap-northeast-1c, ap-northeast-1d")
 }
 
 func TestUnknownInstanceType(t *testing.T) {

@@ -69,8 +69,11 @@ unit-test: setup tools browser
 # A short minimization keeps the workers fuzzing: with the default (60 s per new
 # interesting input) they spend almost all of a 15 s budget minimizing (20 k executions
 # instead of about 500 k).
-fuzz: ## fuzz the Bashoutter POST body parser for a bounded time (seed corpus in testdata/)
+# FuzzLoad feeds the CDK app's input reader arbitrary context keys, values and value
+# types (issue 13: no input reaches a stack unvalidated, no synth ends in a panic).
+fuzz: ## fuzz the Bashoutter POST body parser and the app's -c/cdk.json inputs for a bounded time (seed corpora in testdata/)
 	go test -run '^$$' -fuzz '^FuzzParsePost$$' -fuzztime=15s -fuzzminimizetime=200ms ./handson/bashoutter/haiku
+	go test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime=15s -fuzzminimizetime=200ms ./config
 
 lint-templates: synth ## cfn-lint every synthesized template: no errors, no warnings
 	cfn-lint cdk.out/*.template.json

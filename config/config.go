@@ -21,7 +21,7 @@
 //     note says so (SimpleBatch on a CPU type needs `-c SimpleBatch:instance_type=...`).
 //     So `npx cdk deploy MyFirstEc2 -c instance_type=t4g.micro` leaves the GPU
 //     hands-ons' templates (and `go run ./cmd/cost`'s prices for them) unchanged.
-//   - The other plain keys apply to every stack that takes them (see Keys).
+//   - The other plain keys apply to every stack that takes them (see allKeys).
 package config
 
 import (
@@ -150,16 +150,16 @@ type key struct {
 	doc string
 }
 
-// Keys are the app's options, with the stacks that take each one.
-var Keys = []key{
-	{name: KeyKeyName, stacks: []string{handsons.MyFirstEc2, handsons.Ec2ForDl}, check: ignoreRegion(ValidateKeyName), doc: "EC2 key pair for SSH"},
-	{name: KeySSHCidr, stacks: []string{handsons.MyFirstEc2, handsons.Ec2ForDl}, check: ignoreRegion(ValidateSSHCidr), doc: "your IPv4 address /32 for SSH"},
-	{name: KeyInstanceType, stacks: []string{handsons.MyFirstEc2, handsons.Ec2ForDl, handsons.SimpleBatch}, check: ignoreRegion(ValidateInstanceType), fits: instanceTypeFits, doc: "instance type"},
+// allKeys are the app's options, with the stacks that take each one.
+var allKeys = []key{
+	{name: KeyKeyName, stacks: []string{handsons.MyFirstEc2, handsons.Ec2ForDl}, check: ignoreRegion(validateKeyName), doc: "EC2 key pair for SSH"},
+	{name: KeySSHCidr, stacks: []string{handsons.MyFirstEc2, handsons.Ec2ForDl}, check: ignoreRegion(validateSSHCidr), doc: "your IPv4 address /32 for SSH"},
+	{name: KeyInstanceType, stacks: []string{handsons.MyFirstEc2, handsons.Ec2ForDl, handsons.SimpleBatch}, check: ignoreRegion(validateInstanceType), fits: instanceTypeFits, doc: "instance type"},
 	{name: KeySpot, stacks: []string{handsons.Ec2ForDl, handsons.EcsClusterQaBot, handsons.SimpleBatch}, check: ignoreRegion(validateBool(KeySpot)), doc: "spot capacity"},
 	{name: KeyIdleStop, stacks: []string{handsons.Ec2ForDl}, check: ignoreRegion(validateInt(KeyIdleStop, 0, 24*60, "60", "minutes of idleness before the instance stops itself; 0 turns the auto-stop off")), doc: "idle minutes before the instance stops"},
 	{name: KeyMaxVcpus, stacks: []string{handsons.SimpleBatch}, check: ignoreRegion(validateInt(KeyMaxVcpus, 4, 10000, "16", "the most vCPUs the compute environment may run at once; one SimpleBatch job takes 4")), doc: "vCPU cap of the compute environment"},
-	{name: KeyDlamiParam, stacks: []string{handsons.Ec2ForDl}, check: ignoreRegion(ValidateSSMParameterName), doc: "public SSM parameter of the image"},
-	{name: KeyZone, stacks: []string{handsons.MyFirstEc2, handsons.Ec2ForDl}, check: ValidateAvailabilityZone, doc: "Availability Zone of the instance's subnet"},
+	{name: KeyDlamiParam, stacks: []string{handsons.Ec2ForDl}, check: ignoreRegion(validateSSMParameterName), doc: "public SSM parameter of the image"},
+	{name: KeyZone, stacks: []string{handsons.MyFirstEc2, handsons.Ec2ForDl}, check: validateAvailabilityZone, doc: "Availability Zone of the instance's subnet"},
 }
 
 func ignoreRegion(f func(string) (string, error)) func(string, string) (string, error) {
@@ -167,7 +167,7 @@ func ignoreRegion(f func(string) (string, error)) func(string, string) (string, 
 }
 
 func findKey(name string) (key, bool) {
-	for _, k := range Keys {
+	for _, k := range allKeys {
 		if k.name == name {
 			return k, true
 		}
@@ -240,7 +240,7 @@ func Load(keys []string, lookup Lookup, getenv func(string) string) (Settings, e
 	skipped := map[string][]string{} // key → stacks a plain value did not fit
 	for _, stack := range handsons.Stacks {
 		given := map[string]string{}
-		for _, k := range Keys {
+		for _, k := range allKeys {
 			v, ok := plain[k.name]
 			if !ok || !takes(k, stack) {
 				continue
@@ -261,7 +261,7 @@ func Load(keys []string, lookup Lookup, getenv func(string) string) (Settings, e
 			s.stacks[stack] = options(given)
 		}
 	}
-	for _, k := range Keys {
+	for _, k := range allKeys {
 		if stacks := skipped[k.name]; len(stacks) > 0 {
 			v := plain[k.name]
 			keep := "keeps its default"
@@ -379,7 +379,7 @@ func isStack(name string) bool {
 
 func keyNames() []string {
 	var out []string
-	for _, k := range Keys {
+	for _, k := range allKeys {
 		out = append(out, k.name)
 	}
 	return out
@@ -486,9 +486,9 @@ func (e *envError) Error() string { return e.msg }
 // (at most 2048 characters, 15 levels).
 var ssmParameterName = regexp.MustCompile(`^/[a-zA-Z0-9_.\-/]+$`)
 
-// ValidateSSMParameterName checks a public SSM parameter path such as the ones AWS
+// validateSSMParameterName checks a public SSM parameter path such as the ones AWS
 // publishes image ids under.
-func ValidateSSMParameterName(v string) (string, error) {
+func validateSSMParameterName(v string) (string, error) {
 	s := strings.TrimSpace(v)
 	if len(s) > 2048 || !ssmParameterName.MatchString(s) || strings.Contains(s, "//") || strings.Count(s, "/") > 15 {
 		return "", &Error{Key: KeyDlamiParam, Value: v,
@@ -502,9 +502,9 @@ func ValidateSSMParameterName(v string) (string, error) {
 // us-east-1a). Local Zones and Wavelength Zones have longer names and are not for this.
 var zoneName = regexp.MustCompile(`^([a-z]{2}(-gov)?-[a-z]+-[0-9])[a-z]$`)
 
-// ValidateAvailabilityZone checks a zone name and, when the deploy region is known,
+// validateAvailabilityZone checks a zone name and, when the deploy region is known,
 // that the zone is in it (CloudFormation would fail only at deploy time).
-func ValidateAvailabilityZone(v, region string) (string, error) {
+func validateAvailabilityZone(v, region string) (string, error) {
 	s := strings.TrimSpace(v)
 	m := zoneName.FindStringSubmatch(s)
 	if m == nil {
@@ -547,10 +547,10 @@ func validateBool(key string) func(string) (string, error) {
 // keyNameChars are the characters EC2 accepts in a key pair name (ASCII, printable).
 var keyNameChars = regexp.MustCompile(`^[\x21-\x7e][\x20-\x7e]*$`)
 
-// ValidateKeyName checks the name of an EC2 key pair. Whether the key pair exists in
+// validateKeyName checks the name of an EC2 key pair. Whether the key pair exists in
 // the region can only be known at deploy time; the README's troubleshooting covers it.
 // Names may hold shell characters (x;id, it's, $(id)): the printed ssh command quotes them.
-func ValidateKeyName(v string) (string, error) {
+func validateKeyName(v string) (string, error) {
 	bad := func(problem string) (string, error) {
 		return "", &Error{Key: KeyKeyName, Value: v, Problem: problem, Example: "my-key"}
 	}
@@ -572,10 +572,10 @@ func ValidateKeyName(v string) (string, error) {
 // small office. Wider ranges are someone else's addresses too.
 const maxSSHPrefix = 24
 
-// ValidateSSHCidr checks the IPv4 range allowed to reach SSH and returns it in
+// validateSSHCidr checks the IPv4 range allowed to reach SSH and returns it in
 // canonical form. It must be public addresses (the instance sees your public address,
 // never your LAN's) and at most a /24.
-func ValidateSSHCidr(v string) (string, error) {
+func validateSSHCidr(v string) (string, error) {
 	const example = "203.0.113.10/32"
 	bad := func(problem string) (string, error) {
 		return "", &Error{Key: KeySSHCidr, Value: v, Problem: problem, Example: example}
@@ -647,11 +647,11 @@ func addressCount(bits int) string {
 	return strconv.FormatUint(uint64(1)<<(32-bits), 10)
 }
 
-// ValidateInstanceType checks an EC2 instance type name against the grammar CDK reads
+// validateInstanceType checks an EC2 instance type name against the grammar CDK reads
 // it with (instancetype.Pattern): a name CDK cannot read used to end the synthesis in
 // a Go panic. Whether the type is offered in the region is only known at deploy time
 // (`go run ./cmd/preflight`).
-func ValidateInstanceType(v string) (string, error) {
+func validateInstanceType(v string) (string, error) {
 	s := strings.TrimSpace(v)
 	if instancetype.Valid(s) {
 		return s, nil

@@ -281,18 +281,18 @@ func TestValidInputsAreAcceptedAndNormalised(t *testing.T) {
 	for in, want := range map[string]string{
 		"203.0.113.7/32": "203.0.113.7/32", " 198.51.100.0/24 ": "198.51.100.0/24", "8.8.8.8/32": "8.8.8.8/32",
 	} {
-		if got, err := ValidateSSHCidr(in); err != nil || got != want {
-			t.Errorf("ValidateSSHCidr(%q) = %q, %v; want %q", in, got, err, want)
+		if got, err := validateSSHCidr(in); err != nil || got != want {
+			t.Errorf("validateSSHCidr(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
 	for _, it := range []string{"t3.micro", "t4g.nano", "g4dn.xlarge", "m7i-flex.large", "p5.48xlarge", "c7gn.16xlarge", "g5g.xlarge", "inf2.xlarge"} {
-		if got, err := ValidateInstanceType(it); err != nil || got != it {
-			t.Errorf("ValidateInstanceType(%q) = %q, %v", it, got, err)
+		if got, err := validateInstanceType(it); err != nil || got != it {
+			t.Errorf("validateInstanceType(%q) = %q, %v", it, got, err)
 		}
 	}
 	for _, k := range []string{"my-key", "my key", "key_2024.04", "x;id", "it's", "$(id)"} {
-		if got, err := ValidateKeyName(k); err != nil || got != k {
-			t.Errorf("ValidateKeyName(%q) = %q, %v", k, got, err)
+		if got, err := validateKeyName(k); err != nil || got != k {
+			t.Errorf("validateKeyName(%q) = %q, %v", k, got, err)
 		}
 	}
 }
@@ -370,7 +370,7 @@ func FuzzLoad(f *testing.F) {
 				t.Fatalf("%s: key name %q", stack, o.KeyName)
 			}
 			if o.SSHCidr != "" {
-				if _, err := ValidateSSHCidr(o.SSHCidr); err != nil {
+				if _, err := validateSSHCidr(o.SSHCidr); err != nil {
 					t.Fatalf("%s: ssh cidr %q passed but does not validate again: %v", stack, o.SSHCidr, err)
 				}
 			}

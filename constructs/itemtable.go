@@ -8,8 +8,8 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
 
-// ItemTablePartitionKey is the partition key of every table in the course.
-const ItemTablePartitionKey = "item_id"
+// itemTablePartitionKey is the partition key of every table in the course.
+const itemTablePartitionKey = "item_id"
 
 // NewItemTable is the course's DynamoDB table: partition key `item_id` (string),
 // on-demand billing (nothing to pay while idle, no capacity to plan), encrypted with
@@ -17,7 +17,7 @@ const ItemTablePartitionKey = "item_id"
 func NewItemTable(scope cdkconstructs.Construct, id string) awsdynamodb.Table {
 	table := awsdynamodb.NewTable(scope, jsii.String(id), &awsdynamodb.TableProps{
 		PartitionKey: &awsdynamodb.Attribute{
-			Name: jsii.String(ItemTablePartitionKey),
+			Name: jsii.String(itemTablePartitionKey),
 			Type: awsdynamodb.AttributeType_STRING,
 		},
 		BillingMode:   awsdynamodb.BillingMode_PAY_PER_REQUEST,

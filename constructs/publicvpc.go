@@ -15,12 +15,12 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
 
-// DefaultVpcCidr is the address range the course gave its hands-on VPCs.
-const DefaultVpcCidr = "10.10.0.0/23"
+// defaultVpcCidr is the address range the course gave its hands-on VPCs.
+const defaultVpcCidr = "10.10.0.0/23"
 
 // PublicVpcProps configures NewPublicVpc.
 type PublicVpcProps struct {
-	// Cidr is the VPC's IPv4 range. Default DefaultVpcCidr.
+	// Cidr is the VPC's IPv4 range. Default defaultVpcCidr.
 	Cidr string
 	// AzCount is how many Availability Zones get a public subnet (1 or 2). nil: one
 	// per Zones entry, else 1 as in the course. Each subnet takes one half of the /23.
@@ -63,7 +63,7 @@ func NewPublicVpc(scope cdkconstructs.Construct, id string, props *PublicVpcProp
 		p = *props
 	}
 	if p.Cidr == "" {
-		p.Cidr = DefaultVpcCidr
+		p.Cidr = defaultVpcCidr
 	}
 	azCount := max(1, len(p.Zones))
 	if p.AzCount != nil {

@@ -229,7 +229,7 @@ func (s *secureInstance) SSHCommand(options string) *string {
 	}
 	// Key pair names may hold any printable ASCII (x;id, it's, $(id)): the path is one
 	// single-quoted shell word, with ~ outside the quotes so the shell still expands it.
-	key := "ssh -i ~/" + ShellQuote(".ssh/"+s.props.KeyName+".pem") + " "
+	key := "ssh -i ~/" + shellQuote(".ssh/"+s.props.KeyName+".pem") + " "
 	if options != "" {
 		key += options + " "
 	}
@@ -257,11 +257,11 @@ func Join(parts ...any) *string {
 	return awscdk.Fn_Join(jsii.String(""), &list)
 }
 
-// ShellQuote makes s one word for a POSIX shell (sh, bash, zsh): single quotes around
+// shellQuote makes s one word for a POSIX shell (sh, bash, zsh): single quotes around
 // it, and each ' inside written as '\” (close, escaped quote, reopen). Words made only
 // of characters no shell treats specially are left as they are, so the usual
 // ~/.ssh/my-key.pem stays readable.
-func ShellQuote(s string) string {
+func shellQuote(s string) string {
 	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./@%+=:,") == "" {
 		return s
 	}

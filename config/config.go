@@ -188,7 +188,7 @@ func takes(k key, stack string) bool {
 // key present in the context (the CDK app's whole context); lookup reads one. getenv
 // is os.Getenv in the app. The first problem, in key order, is returned as an *Error.
 func Load(keys []string, lookup Lookup, getenv func(string) string) (Settings, error) {
-	s := Settings{stacks: map[string]Options{}}
+	var s Settings
 	var err error
 	if s.Account, err = validateAccount(getenv("CDK_DEFAULT_ACCOUNT")); err != nil {
 		return Settings{}, err
@@ -196,11 +196,20 @@ func Load(keys []string, lookup Lookup, getenv func(string) string) (Settings, e
 	if s.Region, err = validateRegion(getenv("CDK_DEFAULT_REGION")); err != nil {
 		return Settings{}, err
 	}
+	plain, scoped, err := readKeys(keys, lookup, s.Region)
+	if err != nil {
+		return Settings{}, err
+	}
+	s.stacks, s.Notes = distribute(plain, scoped)
+	return s, nil
+}
+
+// readKeys validates every key of ours, in key order: plain ones (key → value) and
+// per-stack ones (stack → key → value), values normalised.
+func readKeys(keys []string, lookup Lookup, region string) (plain map[string]string, scoped map[string]map[string]string, err error) {
+	plain, scoped = map[string]string{}, map[string]map[string]string{}
 	sorted := append([]string(nil), keys...)
 	sort.Strings(sorted)
-
-	plain := map[string]string{}             // key → value, plain form
-	scoped := map[string]map[string]string{} // stack → key → value, per-stack form
 	for _, name := range sorted {
 		if cdkOwn(name) {
 			continue
@@ -215,37 +224,41 @@ func Load(keys []string, lookup Lookup, getenv func(string) string) (Settings, e
 		}
 		text, err := scalar(name, raw)
 		if err != nil {
-			return Settings{}, err
+			return nil, nil, err
 		}
 		k, err := resolveKey(name, stack, keyName, text)
 		if err != nil {
-			return Settings{}, err
+			return nil, nil, err
 		}
-		v, err := k.check(text, s.Region)
+		v, err := k.check(text, region)
 		if err != nil {
 			if e, ok := err.(*Error); ok {
 				e.Key = name // the key as typed, with its stack prefix
 			}
-			return Settings{}, err
+			return nil, nil, err
 		}
 		if stack == "" {
 			plain[k.name] = v
-		} else {
-			if scoped[stack] == nil {
-				scoped[stack] = map[string]string{}
-			}
-			scoped[stack][k.name] = v
+			continue
 		}
+		if scoped[stack] == nil {
+			scoped[stack] = map[string]string{}
+		}
+		scoped[stack][k.name] = v
 	}
+	return plain, scoped, nil
+}
+
+// distribute gives each stack its options: the per-stack ones, and the plain ones it
+// takes and that fit it. A plain value that some stacks did not take makes a note.
+func distribute(plain map[string]string, scoped map[string]map[string]string) (map[string]Options, []string) {
+	stacks := map[string]Options{}
 	skipped := map[string][]string{} // key → stacks a plain value did not fit
 	for _, stack := range handsons.Stacks {
 		given := map[string]string{}
 		for _, k := range allKeys {
 			v, ok := plain[k.name]
-			if !ok || !takes(k, stack) {
-				continue
-			}
-			if _, override := scoped[stack][k.name]; override {
+			if _, override := scoped[stack][k.name]; !ok || !takes(k, stack) || override {
 				continue
 			}
 			if k.fits != nil && !k.fits(stack, v) {
@@ -258,21 +271,22 @@ func Load(keys []string, lookup Lookup, getenv func(string) string) (Settings, e
 			given[name] = v
 		}
 		if len(given) > 0 {
-			s.stacks[stack] = options(given)
+			stacks[stack] = options(given)
 		}
 	}
+	var notes []string
 	for _, k := range allKeys {
-		if stacks := skipped[k.name]; len(stacks) > 0 {
-			v := plain[k.name]
+		if skip := skipped[k.name]; len(skip) > 0 {
 			keep := "keeps its default"
-			if len(stacks) > 1 {
+			if len(skip) > 1 {
 				keep = "keep their defaults"
 			}
-			s.Notes = append(s.Notes, fmt.Sprintf("note: -c %s=%s is not for %s, which %s (to give it to one: -c %s:%s=%s)",
-				k.name, v, strings.Join(stacks, " and "), keep, stacks[0], k.name, v))
+			v := plain[k.name]
+			notes = append(notes, fmt.Sprintf("note: -c %s=%s is not for %s, which %s (to give it to one: -c %s:%s=%s)",
+				k.name, v, strings.Join(skip, " and "), keep, skip[0], k.name, v))
 		}
 	}
-	return s, nil
+	return stacks, notes
 }
 
 // options turns validated values (already normalised) into typed Options.

@@ -43,7 +43,7 @@ const (
 // rebuilds it.
 var qaBotImageContext = []string{
 	"*", "!go.mod", "!go.sum", "!handson", "handson/*", "!handson/qabot",
-	"**/*_test.go", "**/testdata", "handson/qabot/tinymodel",
+	"**/*_test.go", "**/testdata",
 }
 
 // EcsClusterQaBotStackProps are the inputs of hands-on #3.

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/intro-aws-go/intro-aws-go/handson/qabot"
-	"github.com/intro-aws-go/intro-aws-go/handson/qabot/tinymodel"
+	"github.com/intro-aws-go/intro-aws-go/internal/testenv/tinymodel"
 )
 
 func initORT(t *testing.T) {

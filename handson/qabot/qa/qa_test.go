@@ -10,7 +10,7 @@ import (
 
 	"github.com/intro-aws-go/intro-aws-go/handson/qabot"
 	"github.com/intro-aws-go/intro-aws-go/handson/qabot/onnxmodel"
-	"github.com/intro-aws-go/intro-aws-go/handson/qabot/tinymodel"
+	"github.com/intro-aws-go/intro-aws-go/internal/testenv/tinymodel"
 	"github.com/intro-aws-go/intro-aws-go/handson/qabot/tokenizer"
 )
 

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/intro-aws-go/intro-aws-go/handson/qabot"
-	"github.com/intro-aws-go/intro-aws-go/handson/qabot/tinymodel"
+	"github.com/intro-aws-go/intro-aws-go/internal/testenv/tinymodel"
 )
 
 var baseOnce [2]sync.Once

@@ -26,6 +26,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/intro-aws-go/intro-aws-go/internal/handsons"
 )
 
 func main() {
@@ -209,8 +211,7 @@ func readAssembly(dir string) ([]stackTemplate, error) {
 
 // courseOrder sorts stacks as the course's chapters, unknown ones last.
 func courseOrder(name string) string {
-	order := []string{"MyFirstEc2", "Ec2ForDl", "EcsClusterQaBot", "SimpleBatch", "SimpleLambda", "SimpleDynamoDb", "SimpleS3", "Bashoutter"}
-	for i, s := range order {
+	for i, s := range handsons.Stacks {
 		if s == name {
 			return fmt.Sprintf("%02d", i)
 		}

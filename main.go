@@ -27,9 +27,14 @@ func main() {
 		os.Exit(1)
 	}
 	app := awscdk.NewApp(nil)
-	settings, err := config.Load(contextKeys(app), func(key string) (any, bool) {
-		v := app.Node().TryGetContext(jsii.String(key))
-		return v, v != nil
+	context := allContext(app)
+	keys := make([]string, 0, len(context))
+	for k := range context {
+		keys = append(keys, k)
+	}
+	settings, err := config.Load(keys, func(key string) (any, bool) {
+		v, ok := context[key]
+		return v, ok
 	}, os.Getenv)
 	if err != nil {
 		jsii.Close()
@@ -47,15 +52,12 @@ func main() {
 	jsii.Close()
 }
 
-// contextKeys lists every key of the app's context (cdk.json, cdk.context.json, -c),
-// so that config.Load sees, and checks, each one: a misspelt key must not pass unseen.
-func contextKeys(app awscdk.App) []string {
+// allContext is the app's whole context (cdk.json, cdk.context.json, -c), so that
+// config.Load sees, and checks, every key: a misspelt key must not pass unseen, nor a
+// null or a list in cdk.json.
+func allContext(app awscdk.App) map[string]any {
 	all, _ := app.Node().GetAllContext(nil).(map[string]any)
-	keys := make([]string, 0, len(all))
-	for k := range all {
-		keys = append(keys, k)
-	}
-	return keys
+	return all
 }
 
 // synthesize builds and synthesizes the app. A Go Lambda function that does not

@@ -54,7 +54,7 @@ func main() {
 
 // allContext is the app's whole context (cdk.json, cdk.context.json, -c), so that
 // config.Load sees, and checks, every key: a misspelt key must not pass unseen, nor a
-// null or a list in cdk.json.
+// list in cdk.json. (A JSON null arrives as no value at all: the key is not given.)
 func allContext(app awscdk.App) map[string]any {
 	all, _ := app.Node().GetAllContext(nil).(map[string]any)
 	return all

@@ -10,8 +10,8 @@ import (
 
 	"github.com/intro-aws-go/intro-aws-go/handson/qabot"
 	"github.com/intro-aws-go/intro-aws-go/handson/qabot/onnxmodel"
-	"github.com/intro-aws-go/intro-aws-go/internal/testenv/tinymodel"
 	"github.com/intro-aws-go/intro-aws-go/handson/qabot/tokenizer"
+	"github.com/intro-aws-go/intro-aws-go/internal/testenv/tinymodel"
 )
 
 // load writes a model with cfg and opens it with the real tokenizer and ONNX Runtime.

@@ -60,8 +60,9 @@ func NewBashoutterStack(scope cdkconstructs.Construct, id string, props *Bashout
 
 	// 2. The web page's bucket (private: only CloudFront may read it) and the CloudFront
 	//    distribution that serves it over HTTPS. The course's public website bucket
-	//    spoke plain HTTP.
-	site := constructs.NewPrivateBucket(stack, "Bucket", nil)
+	//    spoke plain HTTP. The bucket is emptied at destroy by CDK's auto-delete custom
+	//    resource: the BucketDeployment below does not empty it (see step 5).
+	site := constructs.NewPrivateBucket(stack, "Bucket", &constructs.PrivateBucketProps{AutoDeleteObjects: true})
 	distribution := awscloudfront.NewDistribution(stack, jsii.String("Distribution"), &awscloudfront.DistributionProps{
 		Comment: jsii.String(id + " web page"),
 		DefaultBehavior: &awscloudfront.BehaviorOptions{
@@ -150,8 +151,11 @@ func NewBashoutterStack(scope cdkconstructs.Construct, id string, props *Bashout
 	apiURL := jsii.String(strings.TrimSuffix(*stage.Url(), "/"))
 
 	// 5. Upload the page, and config.json with the API's URL, so nobody pastes URLs into
-	//    text boxes. CloudFront's cache is cleared on each deploy. Deleting the stack
-	//    deletes these files, which empties the bucket.
+	//    text boxes. CloudFront's cache is cleared on each deploy. RetainOnDelete: false
+	//    alone does not empty the bucket at destroy: the deployment tags the bucket
+	//    aws-cdk:cr-owned:*, and its handler skips deleting the files of a bucket with
+	//    such a tag (open bug https://github.com/aws/aws-cdk/issues/33397); the stack
+	//    would end DELETE_FAILED (BucketNotEmpty). Auto-delete (step 2) empties it.
 	deployLogs := awslogs.NewLogGroup(stack, jsii.String("BucketDeploymentLogs"), &awslogs.LogGroupProps{
 		Retention:     constructs.GoFunctionLogRetention,
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,

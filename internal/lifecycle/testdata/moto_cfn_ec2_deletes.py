@@ -1,0 +1,79 @@
+"""moto_server with two fixes to moto 5.2.1 that the lifecycle tests need.
+
+1. The CloudFormation deletes that moto lacks for a VPC's parts.
+
+moto deletes a stack's resources by calling each model's delete(); the models below
+have none, so moto drops them from the stack without removing them from EC2, and the
+VPC's deletion then fails with DependencyViolation (a second route table, an attached
+internet gateway). AWS CloudFormation deletes each of them (the resource reference:
+https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-vpcgatewayattachment.html
+and siblings). Each method below does what the matching EC2 API does, in moto's own
+backend calls, as a moto pull request would; moto retries a delete that raises
+DependencyViolation until nothing moves, so the order is moto's usual one.
+
+2. CloudFront's invalidation status: moto answers "COMPLETED"; AWS answers "Completed"
+(https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_Invalidation.html), and
+the InvalidationCompleted waiter that BucketDeployment's handler uses matches exactly
+that, so against unpatched moto it polls for 13 minutes and fails.
+"""
+import sys
+
+from moto.cloudfront.models import Invalidation
+from moto.ec2.models import ec2_backends
+from moto.ec2.models.internet_gateways import InternetGateway
+from moto.ec2.models.route_tables import RouteTable
+from moto.ec2.models.subnets import SubnetRouteTableAssociation
+from moto.ec2.models.vpn_gateway import VPCGatewayAttachment
+
+
+def _ec2(account_id, region_name):
+    return ec2_backends[account_id][region_name]
+
+
+def _delete_association(self, account_id, region_name):
+    # ec2:DisassociateRouteTable; moto's model keeps no association id, find it.
+    backend = _ec2(account_id, region_name)
+    table = backend.get_route_table(self.route_table_id)
+    for association_id, subnet_id in list(table._associations.items()):
+        if subnet_id == self.subnet_id:
+            backend.disassociate_route_table(association_id)
+
+
+def _delete_route_table(self, account_id, region_name):
+    _ec2(account_id, region_name).delete_route_table(self.id)  # ec2:DeleteRouteTable
+
+
+def _delete_internet_gateway(self, account_id, region_name):
+    _ec2(account_id, region_name).delete_internet_gateway(self.id)  # ec2:DeleteInternetGateway
+
+
+def _delete_gateway_attachment(self, account_id, region_name):
+    # ec2:DetachInternetGateway (a VPN gateway attachment is not used by this project)
+    if self.gateway_id and self.gateway_id.startswith("igw-"):
+        _ec2(account_id, region_name).detach_internet_gateway(self.gateway_id, self.vpc_id)
+
+
+for cls, method in [
+    (SubnetRouteTableAssociation, _delete_association),
+    (RouteTable, _delete_route_table),
+    (InternetGateway, _delete_internet_gateway),
+    (VPCGatewayAttachment, _delete_gateway_attachment),
+]:
+    assert not hasattr(cls, "delete"), f"moto now has {cls.__name__}.delete: drop this patch"
+    cls.delete = method
+
+_invalidation_init = Invalidation.__init__
+
+
+def _invalidation_init_completed(self, *args, **kwargs):
+    _invalidation_init(self, *args, **kwargs)
+    assert self.status == "COMPLETED", "moto's invalidation status changed: review this patch"
+    self.status = "Completed"
+
+
+Invalidation.__init__ = _invalidation_init_completed
+
+if __name__ == "__main__":
+    from moto.server import main
+
+    main(sys.argv[1:])

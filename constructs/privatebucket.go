@@ -32,6 +32,9 @@ func NewPrivateBucket(scope cdkconstructs.Construct, id string, props *PrivateBu
 		RemovalPolicy:     awscdk.RemovalPolicy_DESTROY,
 		AutoDeleteObjects: jsii.Bool(props.AutoDeleteObjects),
 	})
+	if props.AutoDeleteObjects {
+		logAutoDeleteInStack(awscdk.Stack_Of(scope))
+	}
 	cdknag.NagSuppressions_AddResourceSuppressions(bucket, &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-S1"),
 		Reason: jsii.String("Server access logs need a second bucket that outlives this one to be useful; " +

@@ -21,12 +21,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
-	"github.com/aws/aws-sdk-go-v2/service/ecr"
-	"github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"golang.org/x/term"
 
 	"github.com/intro-aws-go/intro-aws-go/internal/awsenv"
@@ -68,11 +62,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err != nil {
 		return fail("%v", err)
 	}
-	c := &clients{
-		cfn: cloudformation.NewFromConfig(cfg), tagging: resourcegroupstaggingapi.NewFromConfig(cfg),
-		logs: cloudwatchlogs.NewFromConfig(cfg), s3: s3.NewFromConfig(cfg), ecr: ecr.NewFromConfig(cfg),
-		sts: sts.NewFromConfig(cfg), region: cfg.Region,
-	}
+	c := newClients(cfg)
 	account, items, err := scan(ctx, c)
 	if err != nil {
 		return fail("%v", err)

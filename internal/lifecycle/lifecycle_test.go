@@ -10,7 +10,7 @@ package lifecycle
 // assets, run with node and python3) the Create and Delete requests CloudFormation
 // sends, in CloudFormation's order: Create after the stack's resources, Delete before
 // them. What moto lacks or gets wrong is patched in moto's own terms (testdata/
-// moto_cfn_ec2_deletes.py) or replaced by a stand-in, each logged by the test:
+// internal/testenv/testdata/moto_patched.py) or replaced by a stand-in, each logged by the test:
 //   - moto 5.2.1 drops a VPC's route tables, associations, internet gateway and its
 //     attachment from a deleted stack without deleting them, so DeleteStack failed with
 //     DependencyViolation on the VPC: the patch adds those deletes;
@@ -201,7 +201,7 @@ func useInstance(_ string) func(ctx context.Context, r *stackRun) {
 		if state := out.Reservations[0].Instances[0].State.Name; state != "running" {
 			r.t.Fatalf("instance %s is %s", id, state)
 		}
-		if r.outputs["InstancePublicDnsName"] == "" && r.outputs["InstancePublicIp"] == "" {
+		if r.outputs["InstanceId"] != id {
 			r.t.Errorf("no address to connect to in the outputs: %v", r.outputs)
 		}
 	}

@@ -31,8 +31,12 @@ func runMain(m *testing.M) int {
 		return fail(err)
 	}
 	defer os.RemoveAll(work)
-	// moto with the EC2 deletes and the CloudFront status it lacks (see the script).
-	server, err := testenv.StartMotoPatched(filepath.Join(root, "internal", "lifecycle", "testdata", "moto_cfn_ec2_deletes.py"))
+	// moto with the deletes, statuses and deleted stacks it gets wrong (see the script).
+	script, err := testenv.PatchedMotoScript()
+	if err != nil {
+		return fail(err)
+	}
+	server, err := testenv.StartMotoPatched(script)
 	if err != nil {
 		return fail(err)
 	}

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"syscall"
+	"testing"
 	"time"
 )
 
@@ -38,6 +40,30 @@ func StartMotoPatched(script string) (*Moto, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// PatchedMotoScript is testdata/moto_patched.py of this package: moto_server with the
+// fixes that deploying and deleting whole stacks needs (see the script).
+func PatchedMotoScript() (string, error) {
+	root, err := ModuleRoot()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(root, "internal", "testenv", "testdata", "moto_patched.py"), nil
+}
+
+// RunWithPatchedMoto is RunWithMoto with the patched moto_server.
+func RunWithPatchedMoto(m *testing.M, moto **Moto) int {
+	script, err := PatchedMotoScript()
+	if err == nil {
+		*moto, err = StartMotoPatched(script)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer (*moto).Stop()
+	return m.Run()
 }
 
 // Log returns what the server printed so far (its tracebacks explain a bare 500).

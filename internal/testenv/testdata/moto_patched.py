@@ -1,4 +1,4 @@
-"""moto_server with two fixes to moto 5.2.1 that the lifecycle tests need.
+"""moto_server with three fixes to moto 5.2.1 that the lifecycle and leftovers tests need.
 
 1. The CloudFormation deletes that moto lacks for a VPC's parts.
 
@@ -15,9 +15,16 @@ DependencyViolation until nothing moves, so the order is moto's usual one.
 (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_Invalidation.html), and
 the InvalidationCompleted waiter that BucketDeployment's handler uses matches exactly
 that, so against unpatched moto it polls for 13 minutes and fails.
+
+3. A deleted stack comes back to life: moto builds a stack's outputs and resource list
+lazily from the template, so DescribeStacks or ListStackResources on a deleted stack
+(by its ID; AWS keeps deleted stacks for 90 days) creates its resources again (a deleted
+DynamoDB table reappears). The patch keeps what the stack had when it was deleted, as
+AWS answers for a deleted stack.
 """
 import sys
 
+from moto.cloudformation.models import Stack
 from moto.cloudfront.models import Invalidation
 from moto.ec2.models import ec2_backends
 from moto.ec2.models.internet_gateways import InternetGateway
@@ -72,6 +79,22 @@ def _invalidation_init_completed(self, *args, **kwargs):
 
 
 Invalidation.__init__ = _invalidation_init_completed
+
+_stack_delete = Stack.delete
+_stack_outputs = Stack.outputs
+_stack_resources = Stack.stack_resources
+
+
+def _delete_keeping_record(self):
+    outputs = _stack_outputs.fget(self)
+    resources = list(_stack_resources.fget(self))
+    _stack_delete(self)
+    self._deleted_outputs, self._deleted_resources = outputs, resources
+
+
+Stack.delete = _delete_keeping_record
+Stack.outputs = property(lambda self: self.__dict__["_deleted_outputs"] if "_deleted_resources" in self.__dict__ else _stack_outputs.fget(self))
+Stack.stack_resources = property(lambda self: self.__dict__["_deleted_resources"] if "_deleted_resources" in self.__dict__ else _stack_resources.fget(self))
 
 if __name__ == "__main__":
     from moto.server import main

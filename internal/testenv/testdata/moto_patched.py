@@ -47,9 +47,7 @@ def _delete_association(self, account_id, region_name):
 
 
 def _delete_route_table(self, account_id, region_name):
-    backend = _ec2(account_id, region_name)
-    if self.id in backend.route_tables:  # moto's DeleteVpc may have removed it already
-        backend.delete_route_table(self.id)  # ec2:DeleteRouteTable
+    _ec2(account_id, region_name).delete_route_table(self.id)  # ec2:DeleteRouteTable
 
 
 def _delete_internet_gateway(self, account_id, region_name):

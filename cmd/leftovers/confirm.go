@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
@@ -82,6 +83,19 @@ func confirm(ctx context.Context, c *clients, resourceARN string) (gone bool, st
 		}
 		if status == "DELETING" || status == "DELETED" {
 			return true, "Batch says it is " + status, nil
+		}
+	case a.Service == "ecs" && kind == "cluster":
+		// A deleted cluster stays visible as INACTIVE for a while
+		// (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeleteCluster.html).
+		out, err := c.ecs.DescribeClusters(ctx, &ecs.DescribeClustersInput{Clusters: []string{resourceARN}})
+		if err != nil {
+			return false, "", err
+		}
+		if len(out.Clusters) == 0 {
+			return true, "ECS no longer knows it", nil
+		}
+		if s := aws.ToString(out.Clusters[0].Status); s == "INACTIVE" {
+			return true, "ECS says it is " + s, nil
 		}
 	case a.Service == "s3" && !strings.Contains(a.Resource, "/"):
 		_, err := c.s3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(a.Resource)})

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
 	tagtypes "github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi/types"
@@ -56,6 +57,7 @@ type clients struct {
 	batch    *batch.Client
 	dynamodb *dynamodb.Client
 	lambda   *lambda.Client
+	ecs      *ecs.Client
 	// proven: log groups that a stack of ours created (its own log groups, and
 	// /aws/lambda/<function> of its functions), found by scanStacks.
 	proven map[string]string // log group name → stack
@@ -67,6 +69,7 @@ func newClients(cfg aws.Config) *clients {
 		logs: cloudwatchlogs.NewFromConfig(cfg), s3: s3.NewFromConfig(cfg), ecr: ecr.NewFromConfig(cfg),
 		sts: sts.NewFromConfig(cfg), region: cfg.Region,
 		ec2: ec2.NewFromConfig(cfg), batch: batch.NewFromConfig(cfg), dynamodb: dynamodb.NewFromConfig(cfg), lambda: lambda.NewFromConfig(cfg),
+		ecs: ecs.NewFromConfig(cfg),
 	}
 }
 

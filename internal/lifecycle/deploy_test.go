@@ -475,10 +475,7 @@ func (r *stackRun) events(ctx context.Context) string {
 // AWS::ApiGatewayV2::Api and AWS::CloudFront::Distribution, so DescribeStacks fails on
 // the outputs that use them). For these, nothing after the deploy is proven here: the
 // test says so and skips, rather than fail CI; the other stacks must pass every step.
-// EcsClusterQaBot deploys and is used, but moto's DeleteStack answers
-// InvalidRouteTableID.NotFound (its two-subnet VPC; the patch's route-table delete meets
-// a table moto already removed): DELETE_COMPLETE and leftovers are not proven for it.
-var notYetOnMoto = map[string]bool{"Ec2ForDl": true, "SimpleBatch": true, "Bashoutter": true, "EcsClusterQaBot": true}
+var notYetOnMoto = map[string]bool{"Ec2ForDl": true, "SimpleBatch": true, "Bashoutter": true}
 
 func (r *stackRun) notProven(format string, a ...any) {
 	if notYetOnMoto[r.name] {

@@ -342,7 +342,7 @@ func (r *stackRun) leftoversClean(ctx context.Context) {
 	cmd.Env = append(os.Environ(), moto.Env()...)
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "clean: nothing from intro-aws-go is left") || strings.Contains(string(out), "left:") {
-		r.t.Errorf("leftovers after destroying %s: %v\n%s", r.name, err, out)
+		r.t.Errorf("leftovers after destroying %s: %v\n%s\nmoto's log ends:\n%s", r.name, err, out, tail(moto.Log(), 2500))
 		return
 	}
 	r.t.Logf("leftovers: %s", strings.TrimSpace(string(out)))

@@ -27,6 +27,7 @@ import sys
 from moto.cloudformation.models import Stack
 from moto.cloudfront.models import Invalidation
 from moto.ec2.models import ec2_backends
+from moto.ecs.models import Cluster
 from moto.ec2.models.internet_gateways import InternetGateway
 from moto.ec2.models.route_tables import RouteTable
 from moto.ec2.models.subnets import SubnetRouteTableAssociation
@@ -39,15 +40,20 @@ def _ec2(account_id, region_name):
 
 def _delete_association(self, account_id, region_name):
     # ec2:DisassociateRouteTable; moto's model keeps no association id, find it.
+    # A deleted subnet takes its association along: then there is nothing to do.
     backend = _ec2(account_id, region_name)
-    table = backend.get_route_table(self.route_table_id)
+    table = backend.route_tables.get(self.route_table_id)
+    if table is None:
+        return
     for association_id, subnet_id in list(table._associations.items()):
         if subnet_id == self.subnet_id:
             backend.disassociate_route_table(association_id)
 
 
 def _delete_route_table(self, account_id, region_name):
-    _ec2(account_id, region_name).delete_route_table(self.id)  # ec2:DeleteRouteTable
+    backend = _ec2(account_id, region_name)
+    if self.id in backend.route_tables:  # DeleteVpc removes the last one itself
+        backend.delete_route_table(self.id)  # ec2:DeleteRouteTable
 
 
 def _delete_internet_gateway(self, account_id, region_name):
@@ -95,6 +101,17 @@ def _delete_keeping_record(self):
 Stack.delete = _delete_keeping_record
 Stack.outputs = property(lambda self: self.__dict__["_deleted_outputs"] if "_deleted_resources" in self.__dict__ else _stack_outputs.fget(self))
 Stack.stack_resources = property(lambda self: self.__dict__["_deleted_resources"] if "_deleted_resources" in self.__dict__ else _stack_resources.fget(self))
+
+_cluster_init = Cluster.__init__
+
+
+def _cluster_init_tags(self, *args, **kwargs):
+    _cluster_init(self, *args, **kwargs)
+    if self.tags is None:
+        self.tags = []
+
+
+Cluster.__init__ = _cluster_init_tags
 
 if __name__ == "__main__":
     from moto.server import main

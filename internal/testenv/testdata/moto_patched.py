@@ -25,8 +25,10 @@ AWS answers for a deleted stack.
 import sys
 
 from moto.cloudformation.models import Stack
+from moto.cloudformation.parsing import ResourceMap
 from moto.cloudfront.models import Invalidation
 from moto.ec2.models import ec2_backends
+from moto.ec2.models.instances import Instance
 from moto.ecs.models import Cluster
 from moto.ec2.models.internet_gateways import InternetGateway
 from moto.ec2.models.route_tables import RouteTable
@@ -112,6 +114,32 @@ def _cluster_init_tags(self, *args, **kwargs):
 
 
 Cluster.__init__ = _cluster_init_tags
+
+_load_parameters = ResourceMap.load_parameters
+
+
+def _load_parameters_given_first(self):
+    slots = self._template.get("Parameters", {})
+    defaults = {k: slots[k].pop("Default") for k in self.input_parameters if k in slots and "Default" in slots[k]}
+    try:
+        _load_parameters(self)
+    finally:
+        for k, v in defaults.items():
+            slots[k]["Default"] = v
+
+
+ResourceMap.load_parameters = _load_parameters_given_first
+
+_add_block_device = Instance.add_block_device
+
+
+def _add_block_device_image_size(self, size, device_path, snapshot_id, *args, **kwargs):
+    if size is None and snapshot_id is None:
+        size = 8
+    return _add_block_device(self, size, device_path, snapshot_id, *args, **kwargs)
+
+
+Instance.add_block_device = _add_block_device_image_size
 
 if __name__ == "__main__":
     from moto.server import main

@@ -254,7 +254,11 @@ func useSimpleBatch(ctx context.Context, r *stackRun) {
 			r.t.Fatal(err)
 		}
 	}
-	putLogLines(r.t, ctx, cloudwatchlogs.NewFromConfig(r.cfg), r.only("AWS::Logs::LogGroup"), []string{"epoch 1: val_accuracy 81.5", "epoch 2: val_accuracy 89.0"})
+	group, err := ssm.NewFromConfig(r.cfg).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(simplebatch.ParamLogGroupName)})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	putLogLines(r.t, ctx, cloudwatchlogs.NewFromConfig(r.cfg), aws.ToString(group.Parameter.Value), []string{"epoch 1: val_accuracy 81.5", "epoch 2: val_accuracy 89.0"})
 	r.client(ctx, "sweep", "results", "--out", r.t.TempDir())
 }
 

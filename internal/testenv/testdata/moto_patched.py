@@ -26,7 +26,9 @@ import sys
 
 from moto.cloudformation.models import Stack
 from moto.cloudformation.parsing import ResourceMap
+from moto.batch.models import ComputeEnvironment, JobQueue
 from moto.cloudfront.models import Invalidation
+from moto.iam.models import iam_backends
 from moto.ec2.models import ec2_backends
 from moto.ec2.models.instances import Instance
 from moto.ecs.models import Cluster
@@ -140,6 +142,42 @@ def _add_block_device_image_size(self, size, device_path, snapshot_id, *args, **
 
 
 Instance.add_block_device = _add_block_device_image_size
+
+_ce_from_cfn = ComputeEnvironment.create_from_cloudformation_json.__func__
+
+
+def _ce_from_cfn_service_linked(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    props = dict(cloudformation_json.get("Properties", {}))
+    if isinstance(props.get("Type"), str):
+        props["Type"] = props["Type"].upper()
+    cloudformation_json = dict(cloudformation_json, Properties=props)
+    if "ServiceRole" not in props:
+        iam = iam_backends[account_id]["aws"]
+        try:
+            role = iam.get_role("AWSServiceRoleForBatch")
+        except Exception:
+            role = iam.create_service_linked_role("batch.amazonaws.com", "", "")
+        cloudformation_json = dict(cloudformation_json, Properties=dict(props, ServiceRole=role.arn))
+    return _ce_from_cfn(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+
+ComputeEnvironment.create_from_cloudformation_json = classmethod(_ce_from_cfn_service_linked)
+
+
+def _batch_get_att(attribute):
+    def get_cfn_attribute(self, name):
+        if name == attribute:
+            return self.arn
+        from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+
+        raise UnformattedGetAttTemplateException()
+
+    return get_cfn_attribute
+
+
+for cls, attribute in [(ComputeEnvironment, "ComputeEnvironmentArn"), (JobQueue, "JobQueueArn")]:
+    assert "get_cfn_attribute" not in cls.__dict__, f"moto now has {cls.__name__}.get_cfn_attribute: drop this patch"
+    cls.get_cfn_attribute = _batch_get_att(attribute)
 
 if __name__ == "__main__":
     from moto.server import main

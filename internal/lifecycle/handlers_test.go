@@ -146,7 +146,7 @@ func (r *stackRun) runHandler(ctx context.Context, cr *customResource, requestTy
 		"RequestType": requestType, "ServiceToken": cr.Props["ServiceToken"],
 		"ResponseURL": r.handlers.srv.URL + path, "StackId": r.stackID,
 		"RequestId": fmt.Sprintf("lifecycle-%s-%s", cr.LogicalID, requestType), "ResourceType": cr.Type,
-		"LogicalResourceId": cr.LogicalID, "ResourceProperties": cr.Props,
+		"LogicalResourceId": cr.LogicalID, "ResourceProperties": asCloudFormationSends(cr.Props),
 	}
 	if requestType != "Create" {
 		event["PhysicalResourceId"] = cr.Physical
@@ -173,8 +173,7 @@ func (r *stackRun) runHandler(ctx context.Context, cr *customResource, requestTy
 	default:
 		t.Fatalf("%s: runtime %s has no runner", cr.Function, runtime)
 	}
-	cmd.Env = append(os.Environ(), moto.Env()...)
-	cmd.Env = append(cmd.Env, "NODE_PATH="+filepath.Join(root, "node_modules"), "NODE_EXTRA_CA_CERTS="+r.handlers.caFile,
+	cmd.Env = append(handlerEnv(), "NODE_PATH="+filepath.Join(root, "node_modules"), "NODE_EXTRA_CA_CERTS="+r.handlers.caFile,
 		"SSL_CERT_FILE="+r.handlers.caFile, "LIFECYCLE_RESPONSE_PORT="+r.handlers.srv.URL[strings.LastIndex(r.handlers.srv.URL, ":")+1:],
 		"AWS_DEFAULT_REGION="+region, "AWS_MAX_ATTEMPTS=2")
 	out, err := cmd.CombinedOutput()
@@ -188,6 +187,42 @@ func (r *stackRun) runHandler(ctx context.Context, cr *customResource, requestTy
 	}
 	t.Logf("%s %s: real handler (%s, %s) answered SUCCESS", cr.LogicalID, requestType, runtime, filepath.Base(asset))
 	return answer
+}
+
+// asCloudFormationSends renders property values as CloudFormation sends them to a custom
+// resource: every scalar as a string (true → "true", 10 → "10"); maps and lists kept.
+func asCloudFormationSends(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, e := range x {
+			out[k] = asCloudFormationSends(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = asCloudFormationSends(e)
+		}
+		return out
+	case string:
+		return x
+	case nil:
+		return x
+	}
+	return fmt.Sprint(v)
+}
+
+// handlerEnv is the environment of a process that talks to moto with another SDK:
+// moto's, less the empty AWS_PROFILE (boto3 reads it as a profile named "").
+func handlerEnv() []string {
+	var env []string
+	for _, kv := range append(os.Environ(), moto.Env()...) {
+		if !strings.HasPrefix(kv, "AWS_PROFILE=") {
+			env = append(env, kv)
+		}
+	}
+	return env
 }
 
 // lambdaLogs writes a function's output where Lambda does: the log group of its

@@ -65,7 +65,7 @@ func TestLifecycle(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 			defer cancel()
-			r := &stackRun{t: t, name: name, cfg: awsConfig(), template: readJSON(t, filepath.Join(outdir, name+".template.json")), handlers: newResponseServer(t)}
+			r := &stackRun{t: t, name: name, cfg: awsConfig(), standIns: map[string]map[string]string{}, template: readJSON(t, filepath.Join(outdir, name+".template.json")), handlers: newResponseServer(t)}
 			r.deploy(ctx)
 			t.Logf("deployed: CREATE_COMPLETE, %d resources, %d custom resources", len(r.physical), len(r.crs))
 			for _, cr := range r.crs { // CloudFormation creates them after what they refer to
@@ -96,6 +96,9 @@ func TestLifecycle(t *testing.T) {
 			}
 			r.destroy(ctx)
 			t.Log("destroyed: DELETE_COMPLETE")
+			for _, f := range r.cleanups { // as CloudFormation deletes what moto skipped
+				f()
+			}
 			r.checkGone(ctx)
 			r.leftoversClean(ctx)
 		})

@@ -155,3 +155,46 @@ func TestDeleteTouchesNothingForeign(t *testing.T) {
 		}
 	}
 }
+
+// The log group Lambda creates for a function of a deleted stack of ours, outside the
+// stack (/aws/lambda/<function name>), is ours: leftovers lists it with the command that
+// removes it, and --delete removes it.
+func TestLambdaLogGroupOfDeletedStackIsOurs(t *testing.T) {
+	ctx := fresh(t)
+	cfn := deployStack(t, ctx, "SimpleLambda", map[string]any{
+		"Role": map[string]any{"Type": "AWS::IAM::Role", "Properties": map[string]any{"AssumeRolePolicyDocument": map[string]any{
+			"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow", "Principal": map[string]any{"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}}}}},
+		"Fn": map[string]any{"Type": "AWS::Lambda::Function", "Properties": map[string]any{
+			"Runtime": "python3.12", "Handler": "index.handler", "Role": map[string]any{"Fn::GetAtt": []any{"Role", "Arn"}},
+			"Code": map[string]any{"ZipFile": "def handler(event, context):\n    return 1\n"}}},
+	}, ourTags)
+	res, err := cfn.DescribeStackResource(ctx, &cloudformation.DescribeStackResourceInput{StackName: aws.String("SimpleLambda"), LogicalResourceId: aws.String("Fn")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	group := "/aws/lambda/" + aws.ToString(res.StackResourceDetail.PhysicalResourceId)
+	logs := cloudwatchlogs.NewFromConfig(moto.Config())
+	if _, err := logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(group)}); err != nil { // as Lambda does at the first run
+		t.Fatal(err)
+	}
+	if _, err := cfn.DeleteStack(ctx, &cloudformation.DeleteStackInput{StackName: aws.String("SimpleLambda")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := cloudformation.NewStackDeleteCompleteWaiter(cfn, func(o *cloudformation.StackDeleteCompleteWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 100*time.Millisecond, time.Second
+	}).Wait(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String("SimpleLambda")}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+
+	code, out, _ := leftovers(t)
+	want := "left: log group " + group + ": created by the deleted stack SimpleLambda, 0 B stored → aws logs delete-log-group --region us-east-1 --log-group-name " + group
+	if code != exitLeft || len(lines(out, want)) != 1 {
+		t.Fatalf("exit %d, want the line %q in:\n%s", code, want, out)
+	}
+	if code, out, _ = leftovers(t, "--delete", "--yes"); code != exitClean || len(lines(out, "deleted: log group "+group)) != 1 {
+		t.Fatalf("--delete: exit %d\n%s", code, out)
+	}
+	if code, out, _ = leftovers(t); code != exitClean {
+		t.Errorf("after --delete: exit %d\n%s", code, out)
+	}
+}

@@ -1,8 +1,9 @@
 // Command leftovers answers "did I leave anything behind?" after `npx cdk destroy`: it
 // lists what is still in the account and region that came from this project —
 // CloudFormation stacks of ours in any state (with the resource that blocked a failed
-// deletion), resources still tagged Project=intro-aws-go whose stack is gone, and log
-// groups named after our stacks (Lambda creates its own, and they outlive the stack) —
+// deletion), resources still tagged Project=intro-aws-go whose stack is gone (confirmed
+// with their own service), and log groups that a deleted stack of ours created (Lambda
+// creates its own, and they outlive the stack); what is only named like ours is a note —
 // plus, for information, the CDK bootstrap's asset bucket and image repository with
 // their sizes (shared by every CDK app, so never deleted here).
 //

@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	tagtypes "github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi/types"
 )
 
@@ -196,5 +198,32 @@ func TestLambdaLogGroupOfDeletedStackIsOurs(t *testing.T) {
 	}
 	if code, out, _ = leftovers(t); code != exitClean {
 		t.Errorf("after --delete: exit %d\n%s", code, out)
+	}
+}
+
+// A stack of ours whose deletion failed on a non-empty bucket is retried after emptying
+// the bucket only when the bucket itself carries our tag (moto deletes non-empty buckets
+// with their stack, so the DELETE_FAILED state itself cannot be made here; the decision
+// is tested on real buckets).
+func TestOnlyOurBucketsAreEmptied(t *testing.T) {
+	ctx := fresh(t)
+	c := newClients(moto.Config())
+	c.s3 = s3.NewFromConfig(moto.Config(), func(o *s3.Options) { o.UsePathStyle = true })
+	for bucket, tags := range map[string][]s3types.Tag{
+		"ours-tagged":   {{Key: aws.String("Project"), Value: aws.String("intro-aws-go")}},
+		"someone-elses": {{Key: aws.String("Project"), Value: aws.String("other")}},
+		"untagged":      nil,
+	} {
+		if _, err := c.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+			t.Fatal(err)
+		}
+		if tags != nil {
+			if _, err := c.s3.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: aws.String(bucket), Tagging: &s3types.Tagging{TagSet: tags}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got, want := bucketIsOurs(ctx, c, bucket), bucket == "ours-tagged"; got != want {
+			t.Errorf("bucketIsOurs(%s) = %v, want %v", bucket, got, want)
+		}
 	}
 }

@@ -8,17 +8,29 @@ package lifecycle
 // Lambda function in Docker, which is not here. So the custom resources are taken out of
 // what moto deploys and the test sends their real handlers (the code in cdk.out's
 // assets, run with node and python3) the Create and Delete requests CloudFormation
-// sends, in CloudFormation's order: Create after the stack's resources, Delete before
-// them. What moto lacks or gets wrong is patched in moto's own terms (testdata/
-// internal/testenv/testdata/moto_patched.py) or replaced by a stand-in, each logged by the test:
-//   - moto 5.2.1 drops a VPC's route tables, associations, internet gateway and its
-//     attachment from a deleted stack without deleting them, so DeleteStack failed with
-//     DependencyViolation on the VPC: the patch adds those deletes;
-//   - moto has no AWS public SSM parameters but Amazon Linux's: Ec2ForDl's Deep
-//     Learning AMI parameter is answered by a stand-in parameter (a moto image);
-//   - SSM parameter Tags given as a map: moto answers 500, they are dropped.
-// What this cannot prove: that AWS runs the handlers with the same result (moto's S3
-// and CloudFront are stand-ins), and the instances' and tasks' own behaviour.
+// sends, in CloudFormation's order (Create after the stack's resources, Delete before
+// them; property values as strings), with their answers PUT to an HTTPS stand-in of the
+// pre-signed response URL. Their output goes where Lambda sends it (the function's log
+// group), so a log group that Lambda would create outside the stack shows up below.
+//
+// What moto 5.2.1 lacks or gets wrong is fixed in moto's own terms by the patched server
+// (internal/testenv/testdata/moto_patched.py: EC2 deletes for a VPC's parts, CloudFront's
+// invalidation status, deleted stacks re-creating resources, untagged ECS clusters, SSM
+// parameter values given to CreateStack, root volumes without a size, Batch compute
+// environments), or replaced by a stand-in that the test logs:
+//   - AWS's public Deep Learning AMI parameter (not in moto): a parameter of ours holding
+//     a moto image, passed as the stack parameter;
+//   - SSM parameter Tags given as a map (moto answers 500): dropped;
+//   - resources that moto's CloudFormation skips (CloudFront distribution and origin
+//     access control, HTTP API, its routes, integrations and stage): the distribution
+//     and the API are made with moto's own APIs and deleted after the stack; the others
+//     are neither created nor deleted, so their deletion is NOT proven here (they hold no
+//     data of the learner).
+// What this cannot prove: that AWS runs the handlers with the same result (moto's S3,
+// CloudFront and IAM are stand-ins; moto deletes a non-empty bucket, so the test checks
+// every bucket is empty before DeleteStack instead), and the instances', tasks', jobs'
+// and functions' own behaviour (moto runs none of them: their content is written by the
+// test or by the project's clients).
 
 import (
 	"bytes"

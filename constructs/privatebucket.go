@@ -11,9 +11,9 @@ import (
 // PrivateBucketProps configures NewPrivateBucket.
 type PrivateBucketProps struct {
 	// AutoDeleteObjects empties the bucket when its stack is destroyed, with CDK's
-	// auto-delete custom resource (a small Lambda function). Needed when you put objects
-	// in the bucket yourself; a bucket whose only objects come from a BucketDeployment is
-	// emptied by that deployment and does not need it.
+	// auto-delete custom resource (a small Lambda function). Needed for every bucket that
+	// holds objects, including one filled by a BucketDeployment: that deployment does not
+	// empty a bucket it tagged as its own (https://github.com/aws/aws-cdk/issues/33397).
 	AutoDeleteObjects bool
 }
 
@@ -32,6 +32,9 @@ func NewPrivateBucket(scope cdkconstructs.Construct, id string, props *PrivateBu
 		RemovalPolicy:     awscdk.RemovalPolicy_DESTROY,
 		AutoDeleteObjects: jsii.Bool(props.AutoDeleteObjects),
 	})
+	if props.AutoDeleteObjects {
+		logAutoDeleteInStack(awscdk.Stack_Of(scope))
+	}
 	cdknag.NagSuppressions_AddResourceSuppressions(bucket, &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-S1"),
 		Reason: jsii.String("Server access logs need a second bucket that outlives this one to be useful; " +

@@ -81,9 +81,10 @@ func haikuTable(stack awscdk.Stack) awsdynamodb.Table {
 
 // webSite is step 2: the web page's bucket (private: only CloudFront may read it) and
 // the CloudFront distribution that serves it over HTTPS. The course's public website
-// bucket spoke plain HTTP.
+// bucket spoke plain HTTP. The bucket is emptied at destroy by CDK's auto-delete custom
+// resource: the BucketDeployment of step 5 does not empty it (see uploadPage).
 func webSite(stack awscdk.Stack, id string) (awss3.Bucket, awscloudfront.Distribution) {
-	site := constructs.NewPrivateBucket(stack, "Bucket", nil)
+	site := constructs.NewPrivateBucket(stack, "Bucket", &constructs.PrivateBucketProps{AutoDeleteObjects: true})
 	distribution := awscloudfront.NewDistribution(stack, jsii.String("Distribution"), &awscloudfront.DistributionProps{
 		Comment: jsii.String(id + " web page"),
 		DefaultBehavior: &awscloudfront.BehaviorOptions{
@@ -167,8 +168,11 @@ func haikuAPI(stack awscdk.Stack, id string, siteURL *string, functions map[stri
 }
 
 // uploadPage is step 5: upload the page, and config.json with the API's URL, so nobody
-// pastes URLs into text boxes. CloudFront's cache is cleared on each deploy. Deleting
-// the stack deletes these files, which empties the bucket.
+// pastes URLs into text boxes. CloudFront's cache is cleared on each deploy.
+// RetainOnDelete: false alone does not empty the bucket at destroy: the deployment tags
+// the bucket aws-cdk:cr-owned:*, and its handler skips deleting the files of a bucket
+// with such a tag (open bug https://github.com/aws/aws-cdk/issues/33397); the stack
+// would end DELETE_FAILED (BucketNotEmpty). Auto-delete (webSite) empties it.
 func uploadPage(stack awscdk.Stack, site awss3.Bucket, distribution awscloudfront.Distribution, apiURL *string) awss3deployment.BucketDeployment {
 	deployLogs := awslogs.NewLogGroup(stack, jsii.String("BucketDeploymentLogs"), &awslogs.LogGroupProps{
 		Retention:     constructs.GoFunctionLogRetention,

@@ -150,10 +150,10 @@ func TestSimpleBatchJobDefinition(t *testing.T) {
 		t.Errorf("default command %s", got)
 	}
 	logs := cp["LogConfiguration"].(map[string]any)
-	if logs["LogDriver"] != "awslogs" || !strings.Contains(jsonText(logs["Options"]), s.logicalID(t, "AWS::Logs::LogGroup")) {
+	if logs["LogDriver"] != "awslogs" || !strings.Contains(jsonText(logs["Options"]), jobLogGroupID(t, s)) {
 		t.Errorf("logging %s, want awslogs into the stack's log group", jsonText(logs))
 	}
-	lg := s.resources("AWS::Logs::LogGroup")[s.logicalID(t, "AWS::Logs::LogGroup")]
+	lg := s.resources("AWS::Logs::LogGroup")[jobLogGroupID(t, s)]
 	if dig(lg, "Properties", "RetentionInDays") != 14.0 || lg["DeletionPolicy"] != "Delete" {
 		t.Errorf("log group %s, want 14 days and deleted with the stack", jsonText(lg))
 	}
@@ -278,7 +278,7 @@ func TestSimpleBatchParametersAndOutputs(t *testing.T) {
 		simplebatch.ParamBucketName:       `{"Ref":"` + s.logicalID(t, "AWS::S3::Bucket") + `"}`,
 		simplebatch.ParamJobQueueArn:      `{"Fn::GetAtt":["` + s.logicalID(t, "AWS::Batch::JobQueue") + `","JobQueueArn"]}`,
 		simplebatch.ParamJobDefinitionArn: `{"Ref":"` + s.logicalID(t, "AWS::Batch::JobDefinition") + `"}`,
-		simplebatch.ParamLogGroupName:     `{"Ref":"` + s.logicalID(t, "AWS::Logs::LogGroup") + `"}`,
+		simplebatch.ParamLogGroupName:     `{"Ref":"` + jobLogGroupID(t, s) + `"}`,
 	}
 	got := map[string]string{}
 	for _, p := range s.resources("AWS::SSM::Parameter") {
@@ -329,4 +329,20 @@ func TestSimpleBatchGatesPass(t *testing.T) {
 			t.Errorf("%s: inbound rules %s: Batch hosts need none", name, jsonText(rules))
 		}
 	}
+}
+
+// jobLogGroupID is the jobs' log group: the stack's other one is the log group of CDK's
+// bucket auto-delete function (constructs.NewPrivateBucket gives it one).
+func jobLogGroupID(t *testing.T, s *synthesized) string {
+	t.Helper()
+	var ids []string
+	for id := range s.resources("AWS::Logs::LogGroup") {
+		if !strings.HasPrefix(id, "AutoDeleteObjectsLogs") {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) != 1 {
+		t.Fatalf("want one job log group, found %v", ids)
+	}
+	return ids[0]
 }

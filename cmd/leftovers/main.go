@@ -1,8 +1,9 @@
 // Command leftovers answers "did I leave anything behind?" after `npx cdk destroy`: it
 // lists what is still in the account and region that came from this project —
 // CloudFormation stacks of ours in any state (with the resource that blocked a failed
-// deletion), resources still tagged Project=intro-aws-go whose stack is gone, and log
-// groups named after our stacks (Lambda creates its own, and they outlive the stack) —
+// deletion), resources still tagged Project=intro-aws-go whose stack is gone (confirmed
+// with their own service), and log groups that a deleted stack of ours created (Lambda
+// creates its own, and they outlive the stack); what is only named like ours is a note —
 // plus, for information, the CDK bootstrap's asset bucket and image repository with
 // their sizes (shared by every CDK app, so never deleted here).
 //
@@ -21,12 +22,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
-	"github.com/aws/aws-sdk-go-v2/service/ecr"
-	"github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"golang.org/x/term"
 
 	"github.com/intro-aws-go/intro-aws-go/internal/awsenv"
@@ -68,11 +63,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err != nil {
 		return fail("%v", err)
 	}
-	c := &clients{
-		cfn: cloudformation.NewFromConfig(cfg), tagging: resourcegroupstaggingapi.NewFromConfig(cfg),
-		logs: cloudwatchlogs.NewFromConfig(cfg), s3: s3.NewFromConfig(cfg), ecr: ecr.NewFromConfig(cfg),
-		sts: sts.NewFromConfig(cfg), region: cfg.Region,
-	}
+	c := newClients(cfg)
 	account, items, err := scan(ctx, c)
 	if err != nil {
 		return fail("%v", err)

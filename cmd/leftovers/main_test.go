@@ -21,7 +21,9 @@ import (
 
 var moto *testenv.Moto
 
-func TestMain(m *testing.M) { os.Exit(testenv.RunWithMoto(m, &moto)) }
+// moto patched so that describing a deleted stack does not create its resources again
+// (leftovers reads deleted stacks of ours to prove which log groups they made).
+func TestMain(m *testing.M) { os.Exit(testenv.RunWithPatchedMoto(m, &moto)) }
 
 func fresh(t *testing.T) context.Context {
 	t.Helper()
@@ -80,10 +82,10 @@ func leaveBehind(t *testing.T, ctx context.Context) (bucket, logGroup string) {
 		t.Fatal(err)
 	}
 	logs := cloudwatchlogs.NewFromConfig(cfg)
+	// A log group that a deleted stack of ours created and left (retained).
 	logGroup = "/aws/lambda/SimpleLambda-HelloFunction1234-AbCd"
-	if _, err := logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(logGroup)}); err != nil {
-		t.Fatal(err)
-	}
+	deployAndDelete(t, ctx, "SimpleLambda", map[string]any{"Logs": map[string]any{
+		"Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Retain", "Properties": map[string]any{"LogGroupName": logGroup}}}, ourTags)
 	if _, err := logs.CreateLogStream(ctx, &cloudwatchlogs.CreateLogStreamInput{LogGroupName: aws.String(logGroup), LogStreamName: aws.String("s")}); err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +124,7 @@ func TestFindsStacksTaggedResourcesAndLogGroups(t *testing.T) {
 	want := []string{
 		"left: stack MyFirstEc2: deployed (CREATE_COMPLETE): it bills as its hands-on says → npx cdk destroy MyFirstEc2",
 		"left: resource arn:aws:s3:::" + bucket + ": tagged Project=intro-aws-go HandsOn=SimpleS3 → aws s3 rb s3://" + bucket + " --force --region us-east-1",
-		"left: log group " + logGroup + ": named after SimpleLambda, ",
+		"left: log group " + logGroup + ": created by the deleted stack SimpleLambda, ",
 		"note: bootstrap s3://" + assets + ": CDK asset bucket, 1 objects, 2.0 KiB",
 	}
 	got := lines(out, "")
@@ -191,7 +193,7 @@ func TestLogGroupNames(t *testing.T) {
 	for name, want := range map[string]string{
 		"/aws/lambda/SimpleLambda-HelloFunction1234-AbCd": "SimpleLambda",
 		"/aws/lambda/Bashoutter-GetHaiku-1":               "Bashoutter",
-		"EcsClusterQaBot-TaskLogGroup-XYZ":                "EcsClusterQaBot",
+		"EcsClusterQaBot-TaskLogGroup-XYZ":                "", // no service prefix: only its stack can prove it ours
 		"/aws/lambda/SimpleLambdaX":                       "",
 		"/aws/lambda/OtherApp-Fn":                         "",
 		"/aws/batch/job":                                  "",

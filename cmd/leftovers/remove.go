@@ -10,17 +10,25 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/intro-aws-go/intro-aws-go/internal/handsons"
 )
 
-// deleteStack starts deleting a stack. A stack whose deletion failed because a bucket
-// was not empty is retried after emptying it (the usual cause with buckets that were
-// created without auto-delete, or filled after the auto-delete hook ran).
+// deleteStack starts deleting a stack (one tagged as ours: see isOurStack). A stack whose
+// deletion failed because a bucket was not empty is retried after emptying it (the usual
+// cause with buckets that were created without auto-delete, or filled after the
+// auto-delete hook ran), but only a bucket that itself carries our tag: a stack may
+// hold a bucket that someone else filled or imported, and its data is not ours to drop.
 func deleteStack(ctx context.Context, c *clients, name string) error {
 	res, err := c.cfn.DescribeStackResources(ctx, &cloudformation.DescribeStackResourcesInput{StackName: aws.String(name)})
 	if err == nil {
 		for _, r := range res.StackResources {
 			if r.ResourceStatus == cfntypes.ResourceStatusDeleteFailed && aws.ToString(r.ResourceType) == "AWS::S3::Bucket" {
-				if err := emptyBucket(ctx, c, aws.ToString(r.PhysicalResourceId)); err != nil {
+				bucket := aws.ToString(r.PhysicalResourceId)
+				if !bucketIsOurs(ctx, c, bucket) {
+					return fmt.Errorf("bucket %s blocks the deletion and is not tagged Project=%s: empty it yourself if its objects may go (aws s3 rm s3://%s --recursive), then run leftovers again", bucket, handsons.ProjectTag, bucket)
+				}
+				if err := emptyBucket(ctx, c, bucket); err != nil {
 					return err
 				}
 			}
@@ -28,6 +36,20 @@ func deleteStack(ctx context.Context, c *clients, name string) error {
 	}
 	_, err = c.cfn.DeleteStack(ctx, &cloudformation.DeleteStackInput{StackName: aws.String(name)})
 	return err
+}
+
+// bucketIsOurs: the bucket carries the tag Project=intro-aws-go.
+func bucketIsOurs(ctx context.Context, c *clients, bucket string) bool {
+	out, err := c.s3.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: aws.String(bucket)})
+	if err != nil {
+		return false
+	}
+	for _, t := range out.TagSet {
+		if aws.ToString(t.Key) == "Project" && aws.ToString(t.Value) == handsons.ProjectTag {
+			return true
+		}
+	}
+	return false
 }
 
 func deleteLogGroup(ctx context.Context, c *clients, name string) error {

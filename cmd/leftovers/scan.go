@@ -10,11 +10,16 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	"github.com/aws/aws-sdk-go-v2/service/batch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
 	tagtypes "github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -47,6 +52,25 @@ type clients struct {
 	ecr     *ecr.Client
 	sts     *sts.Client
 	region  string
+	// The services that confirm what the tagging API lists (it lags behind them).
+	ec2      *ec2.Client
+	batch    *batch.Client
+	dynamodb *dynamodb.Client
+	lambda   *lambda.Client
+	ecs      *ecs.Client
+	// proven: log groups that a stack of ours created (its own log groups, and
+	// /aws/lambda/<function> of its functions), found by scanStacks.
+	proven map[string]string // log group name → stack
+}
+
+func newClients(cfg aws.Config) *clients {
+	return &clients{
+		cfn: cloudformation.NewFromConfig(cfg), tagging: resourcegroupstaggingapi.NewFromConfig(cfg),
+		logs: cloudwatchlogs.NewFromConfig(cfg), s3: s3.NewFromConfig(cfg), ecr: ecr.NewFromConfig(cfg),
+		sts: sts.NewFromConfig(cfg), region: cfg.Region,
+		ec2: ec2.NewFromConfig(cfg), batch: batch.NewFromConfig(cfg), dynamodb: dynamodb.NewFromConfig(cfg), lambda: lambda.NewFromConfig(cfg),
+		ecs: ecs.NewFromConfig(cfg),
+	}
 }
 
 // scan lists, in this order: our CloudFormation stacks in any state but deleted,
@@ -81,11 +105,9 @@ func scan(ctx context.Context, c *clients) (account string, items []item, err er
 	return account, append(items, bootstrap...), nil
 }
 
-// isOurStack: one of the hands-ons by name, or tagged as ours.
-func isOurStack(name string, tags []cfntypes.Tag) bool {
-	if slices.Contains(handsons.Stacks, name) {
-		return true
-	}
+// isOurStack: tagged Project=intro-aws-go, as `cdk deploy` tags every stack of this app.
+// A name alone proves nothing: another app may have a stack called SimpleS3.
+func isOurStack(tags []cfntypes.Tag) bool {
 	for _, t := range tags {
 		if aws.ToString(t.Key) == "Project" && aws.ToString(t.Value) == handsons.ProjectTag {
 			return true
@@ -105,7 +127,15 @@ func scanStacks(ctx context.Context, c *clients) ([]item, map[string]bool, error
 		}
 		for _, s := range page.Stacks {
 			name := aws.ToString(s.StackName)
-			if !isOurStack(name, s.Tags) || s.StackStatus == cfntypes.StackStatusDeleteComplete {
+			if s.StackStatus == cfntypes.StackStatusDeleteComplete {
+				continue
+			}
+			if !isOurStack(s.Tags) {
+				if slices.Contains(handsons.Stacks, name) {
+					items = append(items, item{Kind: "stack", Name: name,
+						Detail: "named like a hands-on but not tagged Project=" + handsons.ProjectTag + ": another app's, not touched",
+						Fix:    "none (if it is yours after all: npx cdk destroy " + name + ")"})
+				}
 				continue
 			}
 			live[name] = true
@@ -129,7 +159,55 @@ func scanStacks(ctx context.Context, c *clients) ([]item, map[string]bool, error
 			items = append(items, it)
 		}
 	}
+	if err := provenLogGroups(ctx, c); err != nil {
+		return nil, nil, err
+	}
 	return items, live, nil
+}
+
+// provenLogGroups records the log groups that deleted stacks of ours created: their
+// AWS::Logs::LogGroup resources (a retained one outlives the stack) and the
+// /aws/lambda/<function> groups that Lambda creates for their functions on the first
+// run. CloudFormation keeps a deleted stack, its tags and its resource list for 90 days
+// (ListStackResources: https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ListStackResources.html).
+func provenLogGroups(ctx context.Context, c *clients) error {
+	c.proven = map[string]string{}
+	pages := cloudformation.NewListStacksPaginator(c.cfn, &cloudformation.ListStacksInput{StackStatusFilter: []cfntypes.StackStatus{cfntypes.StackStatusDeleteComplete}})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return awsenv.Explain("cloudformation:ListStacks", err)
+		}
+		for _, sum := range page.StackSummaries {
+			name := aws.ToString(sum.StackName)
+			if !slices.Contains(handsons.Stacks, name) {
+				continue // only the hands-ons' names can be mistaken for ours
+			}
+			desc, err := c.cfn.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: sum.StackId})
+			if err != nil {
+				return awsenv.Explain("cloudformation:DescribeStacks "+name, err)
+			}
+			if len(desc.Stacks) != 1 || !isOurStack(desc.Stacks[0].Tags) {
+				continue
+			}
+			res := cloudformation.NewListStackResourcesPaginator(c.cfn, &cloudformation.ListStackResourcesInput{StackName: sum.StackId})
+			for res.HasMorePages() {
+				rp, err := res.NextPage(ctx)
+				if err != nil {
+					return awsenv.Explain("cloudformation:ListStackResources "+name, err)
+				}
+				for _, r := range rp.StackResourceSummaries {
+					switch physical := aws.ToString(r.PhysicalResourceId); aws.ToString(r.ResourceType) {
+					case "AWS::Logs::LogGroup":
+						c.proven[physical] = name
+					case "AWS::Lambda::Function":
+						c.proven["/aws/lambda/"+physical] = name
+					}
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // deleteFailures names each resource that CloudFormation could not delete, and why.
@@ -173,7 +251,17 @@ func scanTagged(ctx context.Context, c *clients, live map[string]bool) ([]item, 
 			if strings.HasPrefix(resourceARN, "arn:aws:cloudformation:") {
 				continue // a deleted stack that the tagging index still remembers
 			}
-			items = append(items, resourceItem(c, resourceARN, tags["HandsOn"]))
+			it := resourceItem(c, resourceARN, tags["HandsOn"])
+			gone, state, err := confirm(ctx, c, resourceARN)
+			switch {
+			case err != nil:
+				it.Detail += " (could not confirm with its service: " + err.Error() + ")"
+			case gone:
+				it = item{Kind: "resource", Name: resourceARN,
+					Detail: "still in the tagging index, but " + state + ": gone (the index lags behind, up to an hour)",
+					Fix:    "nothing to do"}
+			}
+			items = append(items, it)
 		}
 	}
 	return items, nil
@@ -220,8 +308,9 @@ func resourceItem(c *clients, resourceARN, handsOn string) item {
 }
 
 // ourLogGroupPrefixes are where AWS services put the log groups they create on their
-// own (Lambda's is created at the first invocation and outlives the stack).
-var ourLogGroupPrefixes = []string{"/aws/lambda/", "/aws/ecs/", "/ecs/", "/aws/apigateway/", "/aws/vendedlogs/", ""}
+// own (Lambda's is created at the first invocation and outlives the stack). A name is
+// only a hint: a log group is ours when a stack of ours created it (c.proven).
+var ourLogGroupPrefixes = []string{"/aws/lambda/", "/aws/ecs/", "/ecs/", "/aws/apigateway/", "/aws/vendedlogs/"}
 
 // scanLogGroups finds log groups named after one of our stacks whose stack is gone, and
 // that the tag scan did not already list.
@@ -239,12 +328,21 @@ func scanLogGroups(ctx context.Context, c *clients, live map[string]bool, found 
 		}
 		for _, g := range page.LogGroups {
 			name := aws.ToString(g.LogGroupName)
-			stack := stackInLogGroupName(name)
+			stack, proven := c.proven[name]
+			if !proven {
+				stack = stackInLogGroupName(name)
+			}
 			if stack == "" || live[stack] || seen[aws.ToString(g.Arn)] || seen[strings.TrimSuffix(aws.ToString(g.Arn), ":*")] {
 				continue
 			}
+			if !proven {
+				items = append(items, item{Kind: "log group", Name: name,
+					Detail: fmt.Sprintf("named like %s's, but no stack of ours created it: not touched", stack),
+					Fix:    "none (if it is yours: aws logs delete-log-group --region " + c.region + " --log-group-name " + name + ")"})
+				continue
+			}
 			it := item{Kind: "log group", Name: name, Ours: true,
-				Detail: fmt.Sprintf("named after %s, %s stored", stack, humanBytes(aws.ToInt64(g.StoredBytes))),
+				Detail: fmt.Sprintf("created by the deleted stack %s, %s stored", stack, humanBytes(aws.ToInt64(g.StoredBytes))),
 				Fix:    fmt.Sprintf("aws logs delete-log-group --region %s --log-group-name %s", c.region, name)}
 			it.remove = func(ctx context.Context) error { return deleteLogGroup(ctx, c, name) }
 			items = append(items, it)

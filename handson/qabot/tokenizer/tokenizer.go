@@ -16,8 +16,6 @@ import (
 	"os"
 	"strings"
 	"unicode"
-
-	"golang.org/x/text/unicode/norm"
 )
 
 // Token is one WordPiece token of a text.
@@ -167,65 +165,119 @@ func (t *Tokenizer) ID(token string) (int64, bool) {
 // Encode tokenizes text without special tokens.
 func (t *Tokenizer) Encode(text string) []Token {
 	src := []rune(text)
-	normalized, origin := t.normalize(src)
+	n := t.normalize(src)
 	var out []Token
-	for w, word := range preTokenize(normalized) {
-		for _, piece := range t.wordPiece(normalized[word[0]:word[1]]) {
+	for w, word := range preTokenize(n.runes) {
+		for _, piece := range t.wordPiece(n.runes[word[0]:word[1]]) {
 			s, e := word[0]+piece.start, word[0]+piece.end
-			out = append(out, Token{ID: piece.id, Start: origin[s], End: origin[e-1] + 1, Word: w})
+			out = append(out, Token{ID: piece.id, Start: n.origin[s], End: n.origin[e-1] + 1, Word: w})
 		}
 	}
 	return out
 }
 
-// normalize applies BertNormalizer. origin[i] is the index in src of the character
-// that normalized[i] came from.
-func (t *Tokenizer) normalize(src []rune) (normalized []rune, origin []int) {
-	normalized = make([]rune, 0, len(src))
-	origin = make([]int, 0, len(src))
-	emit := func(r rune, i int) {
-		normalized = append(normalized, r)
-		origin = append(origin, i)
-	}
-	for i, r := range src {
-		if t.cleanText {
-			if r == 0 || r == 0xFFFD || isControl(r) {
-				continue
+// normalized is text during normalization: origin[i] is the index in the original
+// text of the character that runes[i] is aligned with.
+type normalized struct {
+	runes  []rune
+	origin []int
+}
+
+// change is one character of a transformation, as in the Rust library's
+// NormalizedString::transform: delta 0 replaces the next original character, delta
+// -n replaces it and removes the n after it, delta 1 is inserted and aligned with the
+// last character replaced.
+type change struct {
+	r     rune
+	delta int
+}
+
+// transform applies changes the way NormalizedString::transform does. Alignment is
+// positional: the k-th replacing character takes the alignment of the k-th remaining
+// character, even when a canonical reordering moved characters around.
+func (n *normalized) transform(changes []change) {
+	runes := make([]rune, 0, len(changes))
+	origin := make([]int, 0, len(changes))
+	next := 0
+	for _, c := range changes {
+		o := 0 // inserted before anything was replaced: the library aligns it with 0..0
+		if c.delta > 0 {
+			if next > 0 {
+				o = n.origin[next-1]
 			}
+		} else {
+			o = n.origin[next]
+			next += 1 - c.delta
+		}
+		runes = append(runes, c.r)
+		origin = append(origin, o)
+	}
+	n.runes, n.origin = runes, origin
+}
+
+// normalize applies BertNormalizer, step by step over the whole text in the Rust
+// library's order: clean text, Chinese characters, strip accents (NFD, then remove
+// nonspacing marks), lowercase.
+func (t *Tokenizer) normalize(src []rune) normalized {
+	n := normalized{runes: src, origin: make([]int, len(src))}
+	for i := range n.origin {
+		n.origin[i] = i
+	}
+	var changes []change
+	if t.cleanText {
+		n.filter(func(r rune) bool { return !(r == 0 || r == 0xFFFD || isControl(r)) })
+		for i, r := range n.runes {
 			if isWhitespace(r) {
-				r = ' '
-			}
-		}
-		if t.chineseChars && isChineseChar(r) {
-			emit(' ', i)
-			emit(r, i)
-			emit(' ', i)
-			continue
-		}
-		if !t.stripAccents && !t.lowercase {
-			emit(r, i)
-			continue
-		}
-		parts := []rune{r}
-		if t.stripAccents {
-			parts = parts[:0]
-			for _, d := range norm.NFD.String(string(r)) {
-				if !unicode.Is(unicode.Mn, d) {
-					parts = append(parts, d)
-				}
-			}
-		}
-		for _, p := range parts {
-			if t.lowercase {
-				for _, l := range strings.ToLower(string(p)) {
-					emit(l, i)
-				}
-			} else {
-				emit(p, i)
+				n.runes[i] = ' '
 			}
 		}
 	}
-	return normalized, origin
+	if t.chineseChars {
+		changes = changes[:0]
+		for _, r := range n.runes {
+			if isChineseChar(r) {
+				changes = append(changes, change{' ', 0}, change{r, 1}, change{' ', 1})
+			} else {
+				changes = append(changes, change{r, 0})
+			}
+		}
+		n.transform(changes)
+	}
+	if t.stripAccents {
+		n.transform(nfd(n.runes))
+		n.filter(func(r rune) bool { return !isNonspacingMark(r) })
+	}
+	if t.lowercase {
+		changes = changes[:0]
+		for _, r := range n.runes {
+			for k, l := range toLower(r) {
+				changes = append(changes, change{l, min(k, 1)})
+			}
+		}
+		n.transform(changes)
+	}
+	return n
+}
+
+// filter keeps the characters for which keep is true, as NormalizedString::filter:
+// the kept characters keep their own alignment.
+func (n *normalized) filter(keep func(rune) bool) {
+	runes, origin := n.runes[:0:0], n.origin[:0:0]
+	for i, r := range n.runes {
+		if keep(r) {
+			runes = append(runes, r)
+			origin = append(origin, n.origin[i])
+		}
+	}
+	n.runes, n.origin = runes, origin
+}
+
+// toLower is Rust's char::to_lowercase: the full (possibly multi-character) mapping.
+func toLower(r rune) []rune {
+	if l, ok := lowercaseTable[r]; ok {
+		return l
+	}
+	return []rune{r}
 }
 
 // preTokenize is BertPreTokenizer: split on whitespace (dropped) and punctuation
@@ -289,41 +341,4 @@ func (t *Tokenizer) wordPiece(word []rune) []piece {
 		}
 	}
 	return pieces
-}
-
-// isWhitespace: tab, newline, carriage return and Unicode White_Space.
-func isWhitespace(r rune) bool { return unicode.IsSpace(r) }
-
-// isControl: Unicode "Other" categories (Cc, Cf, Cs, Co, Cn) except the whitespace
-// controls tab, newline and carriage return.
-func isControl(r rune) bool {
-	switch r {
-	case '\t', '\n', '\r':
-		return false
-	}
-	if unicode.In(r, unicode.Cc, unicode.Cf, unicode.Co, unicode.Cs) {
-		return true
-	}
-	return !unicode.In(r, unicode.L, unicode.M, unicode.N, unicode.P, unicode.S, unicode.Z) // Cn: unassigned
-}
-
-// isPunctuation: ASCII punctuation (which includes symbols such as $ + < = > ^ ` | ~)
-// and every Unicode punctuation category.
-func isPunctuation(r rune) bool {
-	if r < 128 {
-		return (r >= 33 && r <= 47) || (r >= 58 && r <= 64) || (r >= 91 && r <= 96) || (r >= 123 && r <= 126)
-	}
-	return unicode.IsPunct(r)
-}
-
-// isChineseChar: the CJK Unified Ideographs blocks BERT surrounds with spaces (kana
-// and hangul are not among them).
-func isChineseChar(r rune) bool {
-	switch {
-	case r >= 0x4E00 && r <= 0x9FFF, r >= 0x3400 && r <= 0x4DBF, r >= 0x20000 && r <= 0x2A6DF,
-		r >= 0x2A700 && r <= 0x2B73F, r >= 0x2B740 && r <= 0x2B81F, r >= 0x2B820 && r <= 0x2CEAF,
-		r >= 0xF900 && r <= 0xFAFF, r >= 0x2F800 && r <= 0x2FA1F:
-		return true
-	}
-	return false
 }

@@ -40,7 +40,7 @@ func inUnicode8(r rune) bool { return unicode.Is(assigned8, r) }
 var categoryChanged8 = map[rune]*unicode.RangeTable{
 	0x166D:  unicode.Po, // CANADIAN SYLLABICS CHI SIGN: Po in 8.0, So since 12.0
 	0x111C9: unicode.Po, // SHARADA SANDHI MARK: Po in 8.0, Mn since 12.0
-	0x1734:  unicode.Mc, // HANUNOO SIGN PAMUDPOD: Mc in 8.0, Mn since 14.0
+	0x1734:  unicode.Mn, // HANUNOO SIGN PAMUDPOD: Mn in 8.0, Mc since 14.0
 	0x1885:  unicode.Lo, // MONGOLIAN LETTER ALI GALI BALUDA: Lo in 8.0, Mn since 9.0
 	0x1886:  unicode.Lo, // MONGOLIAN LETTER ALI GALI THREE BALUDA: Lo in 8.0, Mn since 9.0
 	0xA9BD:  unicode.Mc, // JAVANESE CONSONANT SIGN KERET: Mc in 8.0, Mn since 12.0

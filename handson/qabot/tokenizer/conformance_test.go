@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 
 	"github.com/intro-aws-go/intro-aws-go/handson/qabot/tinymodel"
@@ -312,7 +313,9 @@ func TestConformanceWithHuggingFaceTokenizers(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			t0 := time.Now()
 			want := runPeer(t, path, texts)
+			t1 := time.Now()
 			agree, shown := 0, 0
 			for i, text := range texts {
 				got := tok.Encode(text)
@@ -322,6 +325,7 @@ func TestConformanceWithHuggingFaceTokenizers(t *testing.T) {
 					t.Errorf("%+q: %s", text, diff)
 				}
 			}
+			t.Logf("timing: peer %v, ours %v", t1.Sub(t0), time.Since(t1))
 			pct := 100 * float64(agree) / float64(len(texts))
 			t.Logf("%s: %d of %d texts (%d code points) agree with Hugging Face tokenizers: %.4f%%", cfg.name, agree, len(texts), codePoints, pct)
 			if agree != len(texts) {

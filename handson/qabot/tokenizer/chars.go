@@ -68,6 +68,9 @@ func isControl(r rune) bool {
 	case '\t', '\n', '\r':
 		return false
 	}
+	if r < 0x80 {
+		return r < 0x20 || r == 0x7F
+	}
 	return in8(r, unicode.Cc, unicode.Cf, unicode.Co)
 }
 
@@ -81,7 +84,7 @@ func isPunctuation(r rune) bool {
 }
 
 // isNonspacingMark: Mn of Unicode 9.0.
-func isNonspacingMark(r rune) bool { return in8(r, unicode.Mn) }
+func isNonspacingMark(r rune) bool { return r >= 0x300 && in8(r, unicode.Mn) }
 
 // isChineseChar: the ranges of the Rust library's is_chinese_char. They are the CJK
 // Unified Ideographs blocks of the original BERT code except that the library starts
@@ -107,6 +110,9 @@ const (
 
 // decompose9 is the full canonical decomposition of r in Unicode 9.0.
 func decompose9(r rune) []rune {
+	if r < 0xC0 {
+		return []rune{r}
+	}
 	if s := r - hangulBase; s >= 0 && s < hangulCount {
 		l, v, t := jamoL+s/(jamoVCount*jamoTCount), jamoV+(s%(jamoVCount*jamoTCount))/jamoTCount, jamoT+s%jamoTCount
 		if t == jamoT {
@@ -124,7 +130,7 @@ func decompose9(r rune) []rune {
 
 // ccc9 is the canonical combining class of r in Unicode 9.0.
 func ccc9(r rune) uint8 {
-	if !inUnicode9(r) {
+	if r < 0x300 || !inUnicode9(r) {
 		return 0
 	}
 	return norm.NFD.PropertiesString(string(r)).CCC()

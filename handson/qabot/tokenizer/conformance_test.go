@@ -244,8 +244,8 @@ func corpus() (everyCodePoint, targeted []string) {
 	return everyCodePoint, out
 }
 
-// vocabulary: the special tokens, ASCII with continuations, every assigned code point
-// (and one in 64 private-use or unassigned ones) as a word, one in three as a
+// vocabulary: the special tokens, ASCII with continuations, every code point of
+// planes 0 and 1, every other assigned one and one in 64 of the rest as a word, one in three as a
 // continuation, and the words above: so that characters the normalizer keeps, maps
 // or removes lead to different ids.
 func vocabulary() []string {
@@ -265,7 +265,10 @@ func vocabulary() []string {
 			continue
 		}
 		assigned := unicode.In(r, unicode.L, unicode.M, unicode.N, unicode.P, unicode.S, unicode.Cc, unicode.Cf)
-		if assigned || r%64 == 0 {
+		// Planes 0 and 1 entirely: there case pairs newer than Go's tables live
+		// (Unicode 16 and 17), so that a lowercase mapping of another Unicode version
+		// would give another id.
+		if assigned || r <= 0x1FFFF || r%64 == 0 {
 			add(string(r))
 			if r%3 == 0 {
 				add("##" + string(r))

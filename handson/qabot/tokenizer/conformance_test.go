@@ -232,13 +232,26 @@ func corpus() (everyCodePoint, targeted []string) {
 		out = append(out, s.String())
 	}
 
-	// Added tokens written literally ("[SEP]") are split by the library before
-	// normalization; this tokenizer does not do that (see the package comment), so
-	// no text may contain one.
-	for i, s := range out {
-		for _, sp := range []string{"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"} {
-			s = strings.ReplaceAll(s, sp, "[x]")
+	// 9. Added tokens written literally: split off before normalization, longest
+	// first, next to text, accents and spaces.
+	out = append(out, "[SEP]", "a[SEP]b", "[CLS] q [SEP] c [SEP]", "[[SEP]]", "[SEP", "[sep]", "[SEP][SEP]",
+		"É[MASK]é", " [UNK] ", "x\u200b[PAD]\u200bx", "漢[SEP]字", "[SE\u200bP]", "👨\u200d[SEP]\u200d👩", "[MASK]]")
+	for i := 0; i < 500; i++ {
+		var s strings.Builder
+		for k := 0; k < 1+rng.IntN(8); k++ {
+			switch rng.IntN(3) {
+			case 0:
+				s.WriteString([]string{"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "[", "]", "SEP"}[rng.IntN(8)])
+			case 1:
+				s.WriteString(vocabWords[rng.IntN(len(vocabWords))])
+			default:
+				p := pools[rng.IntN(len(pools))]
+				s.WriteRune(p[rng.IntN(len(p))])
+			}
 		}
+		out = append(out, s.String())
+	}
+	for i, s := range out {
 		out[i] = strings.ToValidUTF8(s, "")
 	}
 	return everyCodePoint, out

@@ -5,15 +5,19 @@
 // these three components, so that answers map back to the exact characters of the
 // context, Japanese and accented text included.
 //
-// Not implemented (not used by distilbert-base-cased-distilled-squad): added tokens
-// written literally in the input text (a literal "[SEP]" is tokenized as ordinary
-// text), and normalizers or models other than the BERT ones.
+// Added tokens ("[CLS]", "[SEP]", ... in added_tokens) written literally in the text
+// are split off before normalization and keep their ids, as the library does for
+// tokens with normalized false (all of BERT's). Not implemented (not used by
+// distilbert-base-cased-distilled-squad): added tokens with normalized, single_word,
+// lstrip or rstrip set (they are ignored), and normalizers or models other than the
+// BERT ones.
 package tokenizer
 
 import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -42,10 +46,25 @@ type Tokenizer struct {
 	clsID, sepID int64
 	padID        int64
 	vocabSize    int
+	added        []addedToken
+}
+
+// addedToken is an entry of added_tokens matched literally in the original text.
+type addedToken struct {
+	content []rune
+	id      int64
 }
 
 // file is the part of tokenizer.json this package reads.
 type file struct {
+	AddedTokens []struct {
+		ID         int64  `json:"id"`
+		Content    string `json:"content"`
+		SingleWord bool   `json:"single_word"`
+		Lstrip     bool   `json:"lstrip"`
+		Rstrip     bool   `json:"rstrip"`
+		Normalized bool   `json:"normalized"`
+	} `json:"added_tokens"`
 	Normalizer *struct {
 		Type               string `json:"type"`
 		CleanText          *bool  `json:"clean_text"`
@@ -145,6 +164,11 @@ func Parse(data []byte) (*Tokenizer, error) {
 		*dst = id
 	}
 	t.padID = t.vocab["[PAD]"] // 0 when absent, as in BERT vocabularies
+	for _, a := range f.AddedTokens {
+		if a.Content != "" && !a.Normalized && !a.SingleWord && !a.Lstrip && !a.Rstrip {
+			t.added = append(t.added, addedToken{[]rune(a.Content), a.ID})
+		}
+	}
 	return t, nil
 }
 
@@ -165,15 +189,53 @@ func (t *Tokenizer) ID(token string) (int64, bool) {
 // Encode tokenizes text without special tokens.
 func (t *Tokenizer) Encode(text string) []Token {
 	src := []rune(text)
-	n := t.normalize(src)
 	var out []Token
-	for w, word := range preTokenize(n.runes) {
-		for _, piece := range t.wordPiece(n.runes[word[0]:word[1]]) {
-			s, e := word[0]+piece.start, word[0]+piece.end
-			out = append(out, Token{ID: piece.id, Start: n.origin[s], End: n.origin[e-1] + 1, Word: w})
+	w := 0
+	// Added tokens are found in the original text first (leftmost, then longest, as
+	// the library's Aho-Corasick search); the text between them is tokenized on its own.
+	start := 0
+	for i := 0; i < len(src); {
+		a, ok := t.addedAt(src[i:])
+		if !ok {
+			i++
+			continue
+		}
+		out, w = t.encodeSegment(out, w, src[start:i], start)
+		out = append(out, Token{ID: a.id, Start: i, End: i + len(a.content), Word: w})
+		w++
+		i += len(a.content)
+		start = i
+	}
+	out, _ = t.encodeSegment(out, w, src[start:], start)
+	return out
+}
+
+// addedAt returns the longest added token at the start of text.
+func (t *Tokenizer) addedAt(text []rune) (addedToken, bool) {
+	var best addedToken
+	for _, a := range t.added {
+		if len(a.content) > len(best.content) && len(a.content) <= len(text) && slices.Equal(text[:len(a.content)], a.content) {
+			best = a
 		}
 	}
-	return out
+	return best, best.content != nil
+}
+
+// encodeSegment appends the tokens of src, which starts at offset in the text; words
+// are numbered from w. It returns the next word number.
+func (t *Tokenizer) encodeSegment(out []Token, w int, src []rune, offset int) ([]Token, int) {
+	if len(src) == 0 {
+		return out, w
+	}
+	n := t.normalize(src)
+	for _, word := range preTokenize(n.runes) {
+		for _, piece := range t.wordPiece(n.runes[word[0]:word[1]]) {
+			s, e := word[0]+piece.start, word[0]+piece.end
+			out = append(out, Token{ID: piece.id, Start: offset + n.origin[s], End: offset + n.origin[e-1] + 1, Word: w})
+		}
+		w++
+	}
+	return out, w
 }
 
 // normalized is text during normalization: origin[i] is the index in the original

@@ -820,3 +820,17 @@ func TestTaskThatNeverRanAndThrottling(t *testing.T) {
 		t.Errorf("%d DescribeTasks calls: the throttled one was not retried", n)
 	}
 }
+
+// Issue 14: text read back from the table is printed as is when it is printable
+// (emoji sequences, Japanese, several lines), escaped otherwise.
+func TestPrinterEscapesWhatTheTerminalWouldInterpret(t *testing.T) {
+	var b bytes.Buffer
+	p := newPrinter(&b)
+	p.field("Answer", magenta, "桃太郎👨\u200d👩\u200d👧")
+	p.field("Context", green, "one\ntwo")
+	p.field("Question", blue, "who\x1b]0;pwned\x07?")
+	want := "Answer:   桃太郎👨\u200d👩\u200d👧\nContext:  one\ntwo\nQuestion: \"who\\x1b]0;pwned\\a?\"\n"
+	if b.String() != want {
+		t.Errorf("printed %q, want %q", b.String(), want)
+	}
+}

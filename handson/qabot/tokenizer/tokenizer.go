@@ -47,6 +47,7 @@ type Tokenizer struct {
 	padID        int64
 	vocabSize    int
 	added        []addedToken
+	addedFirst   string // the first characters of the added tokens
 }
 
 // addedToken is an entry of added_tokens matched literally in the original text.
@@ -167,6 +168,7 @@ func Parse(data []byte) (*Tokenizer, error) {
 	for _, a := range f.AddedTokens {
 		if a.Content != "" && !a.Normalized && !a.SingleWord && !a.Lstrip && !a.Rstrip {
 			t.added = append(t.added, addedToken{[]rune(a.Content), a.ID})
+			t.addedFirst += string([]rune(a.Content)[0])
 		}
 	}
 	return t, nil
@@ -213,6 +215,9 @@ func (t *Tokenizer) Encode(text string) []Token {
 // addedAt returns the longest added token at the start of text.
 func (t *Tokenizer) addedAt(text []rune) (addedToken, bool) {
 	var best addedToken
+	if len(t.added) == 0 || !strings.ContainsRune(t.addedFirst, text[0]) {
+		return best, false
+	}
 	for _, a := range t.added {
 		if len(a.content) > len(best.content) && len(a.content) <= len(text) && slices.Equal(text[:len(a.content)], a.content) {
 			best = a
@@ -324,7 +329,7 @@ func (t *Tokenizer) normalize(src []rune) normalized {
 // filter keeps the characters for which keep is true, as NormalizedString::filter:
 // the kept characters keep their own alignment.
 func (n *normalized) filter(keep func(rune) bool) {
-	runes, origin := n.runes[:0:0], n.origin[:0:0]
+	runes, origin := make([]rune, 0, len(n.runes)), make([]int, 0, len(n.origin))
 	for i, r := range n.runes {
 		if keep(r) {
 			runes = append(runes, r)

@@ -15,18 +15,20 @@ import (
 // the newest standard):
 //
 //   - control, punctuation and nonspacing mark come from the crate unicode_categories
-//     0.1.1, generated from Unicode 9.0.0 UnicodeData.txt: a character assigned after
-//     9.0 is in none of them, and is_other is Cc, Cf or Co only, so an unassigned code
-//     point (Cn) is an ordinary character, not a removed control;
+//     0.1.1, whose tables were generated (in 2016) from Unicode 8.0 UnicodeData.txt: a
+//     character assigned after 8.0 is in none of them (U+08D4..U+08E1, Unicode 9.0
+//     marks, are kept by strip_accents), and is_other is Cc, Cf or Co only, so an
+//     unassigned code point (Cn) is an ordinary character, not a removed control;
 //   - NFD (strip_accents) comes from unicode-normalization-alignments 0.1.12, whose
 //     tables are Unicode 9.0.0: characters assigned later neither decompose nor reorder;
 //   - whitespace and lowercase come from Rust's standard library (char::is_whitespace,
 //     char::to_lowercase), of the compiler's Unicode version (lowercase_table.go).
 //
-// Go's unicode package has Unicode 15.0 categories. Canonical decompositions and
-// combining classes never change once assigned (Unicode's stability policy), and the
-// categories used here did not change between 9.0 and 15.0 for the characters that
-// 9.0 assigned, so 15.0 data restricted to what 9.0 assigned gives the 9.0 classes;
+// Go's unicode package has Unicode 15.0 data. Canonical decompositions and combining
+// classes never change once assigned (Unicode's stability policy), so 15.0 data
+// restricted to what 9.0 assigned (x/text's rangetable.Assigned) is the 9.0 NFD. The
+// general categories did change for a few characters; restricted to what 8.0 assigned
+// and corrected by categoryChanged8, 15.0 gives the crate's classes.
 // conformance_test.go checks every code point against the library.
 var (
 	assigned8 = rangetable.Assigned("8.0.0")
@@ -35,15 +37,17 @@ var (
 
 func inUnicode8(r rune) bool { return unicode.Is(assigned8, r) }
 
-// categoryChanged8 are the characters that Unicode 8.0 assigned whose general
-// category used here changed since (UnicodeData.txt history); their 8.0 category.
+// categoryChanged8 are the characters assigned by Unicode 8.0 whose category, as far
+// as control, punctuation and nonspacing mark go, differs between the crate's 8.0
+// tables and Go's 15.0 ones (found by the conformance test over every code point;
+// each is the category listed in the crate's tables): their 8.0 category.
 var categoryChanged8 = map[rune]*unicode.RangeTable{
-	0x166D:  unicode.Po, // CANADIAN SYLLABICS CHI SIGN: Po in 8.0, So since 12.0
-	0x111C9: unicode.Po, // SHARADA SANDHI MARK: Po in 8.0, Mn since 12.0
-	0x1734:  unicode.Mn, // HANUNOO SIGN PAMUDPOD: Mn in 8.0, Mc since 14.0
-	0x1885:  unicode.Lo, // MONGOLIAN LETTER ALI GALI BALUDA: Lo in 8.0, Mn since 9.0
-	0x1886:  unicode.Lo, // MONGOLIAN LETTER ALI GALI THREE BALUDA: Lo in 8.0, Mn since 9.0
-	0xA9BD:  unicode.Mc, // JAVANESE CONSONANT SIGN KERET: Mc in 8.0, Mn since 12.0
+	0x166D:  unicode.Po, // CANADIAN SYLLABICS CHI SIGN: Po in 8.0, So in 15.0
+	0x111C9: unicode.Po, // SHARADA SANDHI MARK: Po in 8.0, Mn in 15.0
+	0x1734:  unicode.Mn, // HANUNOO SIGN PAMUDPOD: Mn in 8.0, Mc in 15.0
+	0x1885:  unicode.Lo, // MONGOLIAN LETTER ALI GALI BALUDA: Lo in 8.0, Mn in 15.0
+	0x1886:  unicode.Lo, // MONGOLIAN LETTER ALI GALI THREE BALUDA: Lo in 8.0, Mn in 15.0
+	0xA9BD:  unicode.Mc, // JAVANESE CONSONANT SIGN KERET: Mc in 8.0, Mn in 15.0
 }
 
 // in8 reports whether r had one of the categories in Unicode 8.0.
@@ -56,12 +60,13 @@ func in8(r rune, categories ...*unicode.RangeTable) bool {
 	}
 	return unicode.In(r, categories...)
 }
+
 func inUnicode9(r rune) bool { return unicode.Is(assigned9, r) }
 
 // isWhitespace: tab, newline, carriage return and Unicode White_Space (char::is_whitespace).
 func isWhitespace(r rune) bool { return unicode.IsSpace(r) }
 
-// isControl: Cc, Cf and Co of Unicode 9.0 except the whitespace controls tab, newline
+// isControl: Cc, Cf and Co of Unicode 8.0 except the whitespace controls tab, newline
 // and carriage return.
 func isControl(r rune) bool {
 	switch r {
@@ -75,7 +80,7 @@ func isControl(r rune) bool {
 }
 
 // isPunctuation: ASCII punctuation (which includes symbols such as $ + < = > ^ ` | ~)
-// and the Unicode 9.0 punctuation categories.
+// and the Unicode 8.0 punctuation categories.
 func isPunctuation(r rune) bool {
 	if r < 128 {
 		return (r >= 33 && r <= 47) || (r >= 58 && r <= 64) || (r >= 91 && r <= 96) || (r >= 123 && r <= 126)
@@ -83,7 +88,7 @@ func isPunctuation(r rune) bool {
 	return in8(r, unicode.Pc, unicode.Pd, unicode.Pe, unicode.Pf, unicode.Pi, unicode.Po, unicode.Ps)
 }
 
-// isNonspacingMark: Mn of Unicode 9.0.
+// isNonspacingMark: Mn of Unicode 8.0.
 func isNonspacingMark(r rune) bool { return r >= 0x300 && in8(r, unicode.Mn) }
 
 // isChineseChar: the ranges of the Rust library's is_chinese_char. They are the CJK

@@ -36,6 +36,7 @@ import (
 	"github.com/intro-aws-go/intro-aws-go/internal/handsons"
 	"github.com/intro-aws-go/intro-aws-go/internal/project"
 	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
+	"github.com/intro-aws-go/intro-aws-go/internal/textcheck"
 )
 
 const usage = `usage: bashoutter <command> [flags]
@@ -233,7 +234,7 @@ func list(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	for _, h := range page.Items {
-		fmt.Fprintf(stdout, "%s  %s %s %s  — %s  ♥%d  %s\n", h.CreatedAt, h.First, h.Second, h.Third, h.Username, h.Likes, h.ItemID)
+		fmt.Fprintf(stdout, "%s  %s %s %s  — %s  ♥%d  %s\n", h.CreatedAt, shown(h.First), shown(h.Second), shown(h.Third), shown(h.Username), h.Likes, h.ItemID)
 	}
 	if len(page.Items) == 0 {
 		fmt.Fprintln(stdout, "No haiku yet.")
@@ -241,6 +242,16 @@ func list(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "(more: list --limit %d shows up to %d at once)\n", limit, api.MaxPageSize)
 	}
 	return nil
+}
+
+// shown is a field as the terminal may print it: as is when internal/textcheck accepts
+// it, quoted with escapes otherwise (an item written to the table by other means could
+// hold terminal escape sequences or bidi overrides).
+func shown(s string) string {
+	if textcheck.Line(s) != nil {
+		return fmt.Sprintf("%+q", s)
+	}
+	return s
 }
 
 // clearAll deletes page after page until the API lists nothing.

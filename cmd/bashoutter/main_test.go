@@ -134,3 +134,17 @@ func TestApiErrorsAreReported(t *testing.T) {
 		t.Errorf("list against the page's server = %d %q", code, errOut)
 	}
 }
+
+// Issue 14: list prints accepted text as is, emoji sequences included, and anything
+// else escaped, so an item cannot drive the terminal.
+func TestListShowsFieldsSafely(t *testing.T) {
+	for in, want := range map[string]string{
+		"古池や👨\u200d👩\u200d👧": "古池や👨\u200d👩\u200d👧",
+		"a\x1b[2Jb":          `"a\x1b[2Jb"`,
+		"x\u202ey":           `"x\u202ey"`,
+	} {
+		if got := shown(in); got != want {
+			t.Errorf("shown(%+q) = %q, want %q", in, got, want)
+		}
+	}
+}

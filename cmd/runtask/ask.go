@@ -20,6 +20,7 @@ import (
 
 	"github.com/intro-aws-go/intro-aws-go/handson/qabot"
 	"github.com/intro-aws-go/intro-aws-go/internal/awsenv"
+	"github.com/intro-aws-go/intro-aws-go/internal/textcheck"
 )
 
 // defaultProblems is what ask-many asks without a file: problems written for this
@@ -110,8 +111,22 @@ func (c *session) readContext(path string) (string, error) {
 }
 
 // check validates one problem; where names it in a batch ("problem 3 of FILE: ").
+//
+// Empty or whitespace-only question or context: refused here, before anything is
+// written or a task is started. Hugging Face's QuestionAnsweringPipeline raises
+// ValueError("`question` cannot be empty") (or context) for an empty string, and for
+// whitespace only it has no context token to point at and answers an empty span with
+// a meaningless score: either way a paid Fargate task would be wasted.
 func (p *problem) check(where string) error {
 	p.Context, p.Question = strings.TrimSpace(p.Context), strings.TrimSpace(p.Question)
+	// Both are free text (arguments, --context-file, standard input, ask-many's JSON):
+	// one validator for all (internal/textcheck); the context may span lines.
+	if err := textcheck.Text(p.Question); err != nil {
+		return usagef("%sthe question: %v", where, err)
+	}
+	if err := textcheck.Text(p.Context); err != nil {
+		return usagef("%sthe context: %v", where, err)
+	}
 	if p.Question == "" {
 		return usagef(`%sthe question is empty: ask something about the context, for example "What is the name of the baby?"`, where)
 	}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/intro-aws-go/intro-aws-go/handson/qabot"
 	"github.com/intro-aws-go/intro-aws-go/internal/awsenv"
+	"github.com/intro-aws-go/intro-aws-go/internal/textcheck"
 )
 
 // logLines is how much of a failed task's log the client shows.
@@ -46,6 +47,11 @@ const (
 )
 
 func (p printer) field(label, color, value string) {
+	// Text from the table is shown as is when internal/textcheck accepts it, quoted with
+	// escapes otherwise: an item written by other means cannot drive the terminal.
+	if textcheck.Text(value) != nil {
+		value = fmt.Sprintf("%+q", value)
+	}
 	label = fmt.Sprintf("%-9s", label+":")
 	if p.color {
 		label = "\033[1;" + color + "m" + label + "\033[0m"

@@ -610,6 +610,40 @@ func TestBadInputIsRefusedInOneLine(t *testing.T) {
 	}
 }
 
+// Issue 14: every free-text path (arguments, --context-file, standard input, ask-many's
+// JSON) goes through internal/textcheck, which names the refused character and where.
+func TestUnsafeTextIsRefusedOnEveryPath(t *testing.T) {
+	h := setup(t, true)
+	sjis := filepath.Join(t.TempDir(), "sjis.txt")
+	if err := os.WriteFile(sjis, []byte("\x82\xa0 Shift_JIS"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	surrogate := filepath.Join(t.TempDir(), "problems.json")
+	if err := os.WriteFile(surrogate, []byte(`[{"context":"a\ud800b","question":"q"}]`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		stdin string
+		args  []string
+		want  string
+	}{
+		{"", []string{"ask", "桃太郎\u202eです", "q"}, "runtask: the context: character 4, U+202E RIGHT-TO-LEFT OVERRIDE (bidi, Cf), is not allowed"},
+		{"", []string{"ask", "c", "Who\x00?"}, "runtask: the question: character 4, U+0000 NULL (control, Cc), is not allowed"},
+		{"", []string{"ask", "--context-file", sjis, "q"}, "runtask: the context: character 1 is not valid UTF-8 (byte 0x82)"},
+		{"ab\x1b[2J", []string{"ask", "q"}, "runtask: the context: character 3, U+001B ESCAPE (control, Cc), is not allowed"},
+		{"", []string{"ask-many", surrogate}, "runtask: problem 1 of " + surrogate + ": the context: character 2, U+FFFD REPLACEMENT CHARACTER"},
+	} {
+		code, out, errOut := runtask(t, c.stdin, c.args...)
+		if code != exitUsage || out != "" {
+			t.Errorf("%.60q: exit %d, stdout %q", c.args, code, out)
+		}
+		wantOneLine(t, fmt.Sprintf("%.60q", c.args), errOut, c.want)
+	}
+	if n := len(h.calls); n != 0 {
+		t.Errorf("%d requests for bad input", n)
+	}
+}
+
 func TestContextSizeLimit(t *testing.T) {
 	q := qabot.ExampleQuestion
 	fits := strings.Repeat("a", maxQuestionBytes-itemBytes("", q))
@@ -784,5 +818,19 @@ func TestTaskThatNeverRanAndThrottling(t *testing.T) {
 	}
 	if n := len(h.seen("DescribeTasks")); n < 2 {
 		t.Errorf("%d DescribeTasks calls: the throttled one was not retried", n)
+	}
+}
+
+// Issue 14: text read back from the table is printed as is when it is printable
+// (emoji sequences, Japanese, several lines), escaped otherwise.
+func TestPrinterEscapesWhatTheTerminalWouldInterpret(t *testing.T) {
+	var b bytes.Buffer
+	p := newPrinter(&b)
+	p.field("Answer", magenta, "桃太郎👨\u200d👩\u200d👧")
+	p.field("Context", green, "one\ntwo")
+	p.field("Question", blue, "who\x1b]0;pwned\x07?")
+	want := "Answer:   桃太郎👨\u200d👩\u200d👧\nContext:  one\ntwo\nQuestion: \"who\\x1b]0;pwned\\a?\"\n"
+	if b.String() != want {
+		t.Errorf("printed %q, want %q", b.String(), want)
 	}
 }

@@ -42,6 +42,7 @@ import (
 	"github.com/intro-aws-go/intro-aws-go/internal/awsenv"
 	"github.com/intro-aws-go/intro-aws-go/internal/cli"
 	"github.com/intro-aws-go/intro-aws-go/internal/handsons"
+	"github.com/intro-aws-go/intro-aws-go/internal/textcheck"
 )
 
 const usage = `usage: serverless <command> [arguments] [flags]
@@ -387,6 +388,12 @@ func upload(ctx context.Context, e *env, args []string) error {
 	if key == "" {
 		key = filepath.Base(path)
 	}
+	// The key is free text sent to S3: the project's one text check (internal/textcheck)
+	// refuses controls, bidi overrides and invalid UTF-8, which S3 documents as keys
+	// that need special handling (and XML 1.0 listings cannot even carry).
+	if err := textcheck.Line(key); err != nil {
+		return fmt.Errorf("upload: the key %+q: %v", key, err)
+	}
 	if _, err := s3Client(e.cfg).PutObject(ctx, &s3.PutObjectInput{
 		Bucket: aws.String(e.name), Key: aws.String(key), Body: f, ContentLength: aws.Int64(info.Size()),
 	}); err != nil {
@@ -398,6 +405,9 @@ func upload(ctx context.Context, e *env, args []string) error {
 
 func download(ctx context.Context, e *env, args []string) error {
 	key := args[0]
+	if err := textcheck.Line(key); err != nil {
+		return fmt.Errorf("download: the key %+q: %v", key, err)
+	}
 	path := e.file
 	if path == "" {
 		path = filepath.Base(key)

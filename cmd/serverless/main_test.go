@@ -131,6 +131,15 @@ func TestS3UploadAndDownload(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "nope.jpg")); err == nil {
 		t.Error("a failed download left a file")
 	}
+	// Issue 14: a key is free text. Japanese and emoji sequences go through; a bidi
+	// override is refused in one line that names it, before any request.
+	if code, out, errOut := runCmd(t, "upload", src, "--key", "魚/👨\u200d👩\u200d👧.jpg"); code != 0 || !strings.Contains(out, "s3://simples3-bucket-xyz/魚/👨\u200d👩\u200d👧.jpg") {
+		t.Errorf("upload with a Japanese and emoji key = %d %s %s", code, out, errOut)
+	}
+	code, _, errOut = runCmd(t, "upload", src, "--key", "fish\u202egpj.exe")
+	if code != 1 || !strings.HasPrefix(errOut, `error: upload: the key "fish\u202egpj.exe": character 5, U+202E RIGHT-TO-LEFT OVERRIDE (bidi, Cf), is not allowed`) || strings.Count(errOut, "\n") != 1 {
+		t.Errorf("upload with a bidi override in the key = %d %q", code, errOut)
+	}
 }
 
 // The Lambda Invoke API of the runtime interface emulator runs the real bootstrap.

@@ -279,6 +279,21 @@ func TestBadInputIs400WithAMessage(t *testing.T) {
 	}
 }
 
+// Issue 14: a haiku with an emoji ZWJ sequence (man, woman, girl joined by U+200D) is
+// created, stored and listed as the same characters.
+func TestFamilyEmojiHaikuIsCreated(t *testing.T) {
+	h, _ := newHandler(t)
+	body := `{"username":"芭蕉","first":"古池や👨‍👩‍👧","second":"蛙飛び込む","third":"水の音"}`
+	resp := call(t, h, RoutePost, "", body, nil)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("POST = %d %s, want 201", resp.StatusCode, resp.Body)
+	}
+	page := decode[Page](t, call(t, h, RouteList, "", "", nil))
+	if len(page.Items) != 1 || page.Items[0].First != "古池や👨‍👩‍👧" || page.Items[0].Username != "芭蕉" {
+		t.Errorf("listed %+v", page.Items)
+	}
+}
+
 func TestBase64BodyAndUnknownRoute(t *testing.T) {
 	h, _ := newHandler(t)
 	req := events.APIGatewayV2HTTPRequest{RouteKey: RoutePost, Body: base64.StdEncoding.EncodeToString([]byte(basho)), IsBase64Encoded: true}

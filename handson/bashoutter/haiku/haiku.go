@@ -1,5 +1,6 @@
 // Package haiku is what Bashoutter stores and how a posted haiku is checked. It uses
-// the standard library only, so its fuzz test builds and runs fast.
+// the standard library and internal/textcheck only, so its fuzz test builds and runs
+// fast.
 package haiku
 
 import (
@@ -10,8 +11,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/intro-aws-go/intro-aws-go/internal/textcheck"
 )
 
 // Item is one haiku of the table, as the API returns it (the course's fields).
@@ -100,18 +102,16 @@ func ParsePost(body string, isBase64 bool) (Post, error) {
 			return Post{}, BadRequest("%s is missing or empty", f.name)
 		case utf8.RuneCountInString(v) > f.max:
 			return Post{}, BadRequest("%s is %d characters long; the limit is %d", f.name, utf8.RuneCountInString(v), f.max)
-		case strings.ContainsFunc(v, IsForbidden):
-			return Post{}, BadRequest("%s contains a line break or another control character; each line is one line of text", f.name)
+		}
+		// Each field is one line of any printable text: emoji sequences (ZWJ, variation
+		// selectors, skin tones, flags) and Japanese are welcome; controls, line
+		// breaks and bidi overrides are not.
+		if err := textcheck.Line(v); err != nil {
+			return Post{}, BadRequest("%s: %v", f.name, err)
 		}
 		*f.value = v
 	}
 	return h, nil
-}
-
-// IsForbidden is a control or format character (line breaks, tabs, bidi overrides, NUL):
-// each field is shown as one line of plain text.
-func IsForbidden(r rune) bool {
-	return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError
 }
 
 // jsonProblem explains a decoding error in the API's terms.

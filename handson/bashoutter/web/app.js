@@ -41,6 +41,61 @@ async function call(method, path, body) {
   return data;
 }
 
+// checkLine is the API's check of one field (internal/textcheck.Line, same rules and
+// same message), run before sending so the learner sees at once which character is
+// refused: C0/C1 controls and line breaks, bidi embeddings/overrides/isolates,
+// U+FFFD (and unpaired surrogates, which JSON turns into it), noncharacters. Emoji
+// sequences (ZWJ, variation selectors, skin tones, keycaps, flags) and Japanese pass.
+const refusedNames = {
+  0x00: "NULL (control, Cc)", 0x07: "BELL (control, Cc)", 0x08: "BACKSPACE (control, Cc)",
+  0x09: "CHARACTER TABULATION (tab, Cc)", 0x0a: "LINE FEED (line break, Cc)", 0x0b: "LINE TABULATION (control, Cc)",
+  0x0c: "FORM FEED (control, Cc)", 0x0d: "CARRIAGE RETURN (line break, Cc)", 0x1b: "ESCAPE (control, Cc)",
+  0x7f: "DELETE (control, Cc)", 0x85: "NEXT LINE (control, Cc)",
+  0x2028: "LINE SEPARATOR (Zl)", 0x2029: "PARAGRAPH SEPARATOR (Zp)",
+  0x202a: "LEFT-TO-RIGHT EMBEDDING (bidi, Cf)", 0x202b: "RIGHT-TO-LEFT EMBEDDING (bidi, Cf)",
+  0x202c: "POP DIRECTIONAL FORMATTING (bidi, Cf)", 0x202d: "LEFT-TO-RIGHT OVERRIDE (bidi, Cf)",
+  0x202e: "RIGHT-TO-LEFT OVERRIDE (bidi, Cf)", 0x2066: "LEFT-TO-RIGHT ISOLATE (bidi, Cf)",
+  0x2067: "RIGHT-TO-LEFT ISOLATE (bidi, Cf)", 0x2068: "FIRST STRONG ISOLATE (bidi, Cf)",
+  0x2069: "POP DIRECTIONAL ISOLATE (bidi, Cf)", 0xfffd: "REPLACEMENT CHARACTER (So)",
+};
+
+function describe(cp) {
+  const hex = "U+" + cp.toString(16).toUpperCase().padStart(4, "0");
+  if (cp in refusedNames) return `${hex} ${refusedNames[cp]}`;
+  if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) return `${hex} (control, Cc)`;
+  return `${hex} (noncharacter, Cn)`;
+}
+
+function checkLine(name, value) {
+  let position = 0;
+  for (const ch of value) {
+    position++;
+    const cp = ch.codePointAt(0);
+    let reason = "";
+    if (cp >= 0xd800 && cp <= 0xdfff) {
+      return `${name}: character ${position}, U+${cp.toString(16).toUpperCase()} (unpaired surrogate, Cs), is not allowed: it replaces text that was lost before it arrived (invalid UTF-8, or an unpaired surrogate such as \\ud800 in JSON)`;
+    } else if (cp === 0x0a || cp === 0x0d || cp === 0x2028 || cp === 0x2029) {
+      reason = "this field is one line";
+    } else if (cp === 0x09) {
+      reason = "this field is one line of text; use spaces";
+    } else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
+      reason = "control characters cannot be shown";
+    } else if ((cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069)) {
+      reason = "bidirectional formatting characters can reorder how the text around them is displayed";
+    } else if (cp === 0xfffd) {
+      reason = "it replaces text that was lost before it arrived (invalid UTF-8, or an unpaired surrogate such as \\ud800 in JSON)";
+    } else if ((cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) === 0xfffe) {
+      reason = "noncharacters are reserved for internal use";
+    }
+    if (reason) return `${name}: character ${position}, ${describe(cp)}, is not allowed: ${reason}`;
+  }
+  return "";
+}
+
+// trimSpace trims what Go's strings.TrimSpace trims (Unicode White_Space), so that
+// positions match the API's.
+const trimSpace = (s) => s.replace(/^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g, "");
+
 function render(item) {
   const li = template.content.firstElementChild.cloneNode(true);
   li.dataset.id = item.item_id;
@@ -90,6 +145,13 @@ async function load(reset) {
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   const data = Object.fromEntries(new FormData(form));
+  for (const name of ["username", "first", "second", "third"]) {
+    const problem = checkLine(name, trimSpace(data[name] || ""));
+    if (problem) {
+      showError(problem);
+      return;
+    }
+  }
   const button = form.querySelector("button[type=submit]");
   button.disabled = true;
   try {

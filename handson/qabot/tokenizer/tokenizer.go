@@ -5,19 +5,21 @@
 // these three components, so that answers map back to the exact characters of the
 // context, Japanese and accented text included.
 //
-// Not implemented (not used by distilbert-base-cased-distilled-squad): added tokens
-// written literally in the input text (a literal "[SEP]" is tokenized as ordinary
-// text), and normalizers or models other than the BERT ones.
+// Added tokens ("[CLS]", "[SEP]", ... in added_tokens) written literally in the text
+// are split off before normalization and keep their ids, as the library does for
+// tokens with normalized false (all of BERT's). Not implemented (not used by
+// distilbert-base-cased-distilled-squad): added tokens with normalized, single_word,
+// lstrip or rstrip set (they are ignored), and normalizers or models other than the
+// BERT ones.
 package tokenizer
 
 import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"unicode"
-
-	"golang.org/x/text/unicode/norm"
 )
 
 // Token is one WordPiece token of a text.
@@ -44,10 +46,26 @@ type Tokenizer struct {
 	clsID, sepID int64
 	padID        int64
 	vocabSize    int
+	added        []addedToken
+	addedFirst   string // the first characters of the added tokens
+}
+
+// addedToken is an entry of added_tokens matched literally in the original text.
+type addedToken struct {
+	content []rune
+	id      int64
 }
 
 // file is the part of tokenizer.json this package reads.
 type file struct {
+	AddedTokens []struct {
+		ID         int64  `json:"id"`
+		Content    string `json:"content"`
+		SingleWord bool   `json:"single_word"`
+		Lstrip     bool   `json:"lstrip"`
+		Rstrip     bool   `json:"rstrip"`
+		Normalized bool   `json:"normalized"`
+	} `json:"added_tokens"`
 	Normalizer *struct {
 		Type               string `json:"type"`
 		CleanText          *bool  `json:"clean_text"`
@@ -147,6 +165,12 @@ func Parse(data []byte) (*Tokenizer, error) {
 		*dst = id
 	}
 	t.padID = t.vocab["[PAD]"] // 0 when absent, as in BERT vocabularies
+	for _, a := range f.AddedTokens {
+		if a.Content != "" && !a.Normalized && !a.SingleWord && !a.Lstrip && !a.Rstrip {
+			t.added = append(t.added, addedToken{[]rune(a.Content), a.ID})
+			t.addedFirst += string([]rune(a.Content)[0])
+		}
+	}
 	return t, nil
 }
 
@@ -167,65 +191,160 @@ func (t *Tokenizer) ID(token string) (int64, bool) {
 // Encode tokenizes text without special tokens.
 func (t *Tokenizer) Encode(text string) []Token {
 	src := []rune(text)
-	normalized, origin := t.normalize(src)
 	var out []Token
-	for w, word := range preTokenize(normalized) {
-		for _, piece := range t.wordPiece(normalized[word[0]:word[1]]) {
-			s, e := word[0]+piece.start, word[0]+piece.end
-			out = append(out, Token{ID: piece.id, Start: origin[s], End: origin[e-1] + 1, Word: w})
+	w := 0
+	// Added tokens are found in the original text first (leftmost, then longest, as
+	// the library's Aho-Corasick search); the text between them is tokenized on its own.
+	start := 0
+	for i := 0; i < len(src); {
+		a, ok := t.addedAt(src[i:])
+		if !ok {
+			i++
+			continue
 		}
+		out, w = t.encodeSegment(out, w, src[start:i], start)
+		out = append(out, Token{ID: a.id, Start: i, End: i + len(a.content), Word: w})
+		w++
+		i += len(a.content)
+		start = i
 	}
+	out, _ = t.encodeSegment(out, w, src[start:], start)
 	return out
 }
 
-// normalize applies BertNormalizer. origin[i] is the index in src of the character
-// that normalized[i] came from.
-func (t *Tokenizer) normalize(src []rune) (normalized []rune, origin []int) {
-	normalized = make([]rune, 0, len(src))
-	origin = make([]int, 0, len(src))
-	emit := func(r rune, i int) {
-		normalized = append(normalized, r)
-		origin = append(origin, i)
+// addedAt returns the longest added token at the start of text.
+func (t *Tokenizer) addedAt(text []rune) (addedToken, bool) {
+	var best addedToken
+	if len(t.added) == 0 || !strings.ContainsRune(t.addedFirst, text[0]) {
+		return best, false
 	}
-	for i, r := range src {
-		if t.cleanText {
-			if r == 0 || r == 0xFFFD || isControl(r) {
-				continue
+	for _, a := range t.added {
+		if len(a.content) > len(best.content) && len(a.content) <= len(text) && slices.Equal(text[:len(a.content)], a.content) {
+			best = a
+		}
+	}
+	return best, best.content != nil
+}
+
+// encodeSegment appends the tokens of src, which starts at offset in the text; words
+// are numbered from w. It returns the next word number.
+func (t *Tokenizer) encodeSegment(out []Token, w int, src []rune, offset int) ([]Token, int) {
+	if len(src) == 0 {
+		return out, w
+	}
+	n := t.normalize(src)
+	for _, word := range preTokenize(n.runes) {
+		for _, piece := range t.wordPiece(n.runes[word[0]:word[1]]) {
+			s, e := word[0]+piece.start, word[0]+piece.end
+			out = append(out, Token{ID: piece.id, Start: offset + n.origin[s], End: offset + n.origin[e-1] + 1, Word: w})
+		}
+		w++
+	}
+	return out, w
+}
+
+// normalized is text during normalization: origin[i] is the index in the original
+// text of the character that runes[i] is aligned with.
+type normalized struct {
+	runes  []rune
+	origin []int
+}
+
+// change is one character of a transformation, as in the Rust library's
+// NormalizedString::transform: delta 0 replaces the next original character, delta
+// -n replaces it and removes the n after it, delta 1 is inserted and aligned with the
+// last character replaced.
+type change struct {
+	r     rune
+	delta int
+}
+
+// transform applies changes the way NormalizedString::transform does. Alignment is
+// positional: the k-th replacing character takes the alignment of the k-th remaining
+// character, even when a canonical reordering moved characters around.
+func (n *normalized) transform(changes []change) {
+	runes := make([]rune, 0, len(changes))
+	origin := make([]int, 0, len(changes))
+	next := 0
+	for _, c := range changes {
+		o := 0 // inserted before anything was replaced: the library aligns it with 0..0
+		if c.delta > 0 {
+			if next > 0 {
+				o = n.origin[next-1]
 			}
+		} else {
+			o = n.origin[next]
+			next += 1 - c.delta
+		}
+		runes = append(runes, c.r)
+		origin = append(origin, o)
+	}
+	n.runes, n.origin = runes, origin
+}
+
+// normalize applies BertNormalizer, step by step over the whole text in the Rust
+// library's order: clean text, Chinese characters, strip accents (NFD, then remove
+// nonspacing marks), lowercase.
+func (t *Tokenizer) normalize(src []rune) normalized {
+	n := normalized{runes: src, origin: make([]int, len(src))}
+	for i := range n.origin {
+		n.origin[i] = i
+	}
+	var changes []change
+	if t.cleanText {
+		n.filter(func(r rune) bool { return !(r == 0 || r == 0xFFFD || isControl(r)) })
+		for i, r := range n.runes {
 			if isWhitespace(r) {
-				r = ' '
-			}
-		}
-		if t.chineseChars && isChineseChar(r) {
-			emit(' ', i)
-			emit(r, i)
-			emit(' ', i)
-			continue
-		}
-		if !t.stripAccents && !t.lowercase {
-			emit(r, i)
-			continue
-		}
-		parts := []rune{r}
-		if t.stripAccents {
-			parts = parts[:0]
-			for _, d := range norm.NFD.String(string(r)) {
-				if !unicode.Is(unicode.Mn, d) {
-					parts = append(parts, d)
-				}
-			}
-		}
-		for _, p := range parts {
-			if t.lowercase {
-				for _, l := range strings.ToLower(string(p)) {
-					emit(l, i)
-				}
-			} else {
-				emit(p, i)
+				n.runes[i] = ' '
 			}
 		}
 	}
-	return normalized, origin
+	if t.chineseChars {
+		changes = changes[:0]
+		for _, r := range n.runes {
+			if isChineseChar(r) {
+				changes = append(changes, change{' ', 0}, change{r, 1}, change{' ', 1})
+			} else {
+				changes = append(changes, change{r, 0})
+			}
+		}
+		n.transform(changes)
+	}
+	if t.stripAccents {
+		n.transform(nfd(n.runes))
+		n.filter(func(r rune) bool { return !isNonspacingMark(r) })
+	}
+	if t.lowercase {
+		changes = changes[:0]
+		for _, r := range n.runes {
+			for k, l := range toLower(r) {
+				changes = append(changes, change{l, min(k, 1)})
+			}
+		}
+		n.transform(changes)
+	}
+	return n
+}
+
+// filter keeps the characters for which keep is true, as NormalizedString::filter:
+// the kept characters keep their own alignment.
+func (n *normalized) filter(keep func(rune) bool) {
+	runes, origin := make([]rune, 0, len(n.runes)), make([]int, 0, len(n.origin))
+	for i, r := range n.runes {
+		if keep(r) {
+			runes = append(runes, r)
+			origin = append(origin, n.origin[i])
+		}
+	}
+	n.runes, n.origin = runes, origin
+}
+
+// toLower is Rust's char::to_lowercase: the full (possibly multi-character) mapping.
+func toLower(r rune) []rune {
+	if l, ok := lowercaseTable[r]; ok {
+		return l
+	}
+	return []rune{r}
 }
 
 // preTokenize is BertPreTokenizer: split on whitespace (dropped) and punctuation
@@ -289,41 +408,4 @@ func (t *Tokenizer) wordPiece(word []rune) []piece {
 		}
 	}
 	return pieces
-}
-
-// isWhitespace: tab, newline, carriage return and Unicode White_Space.
-func isWhitespace(r rune) bool { return unicode.IsSpace(r) }
-
-// isControl: Unicode "Other" categories (Cc, Cf, Cs, Co, Cn) except the whitespace
-// controls tab, newline and carriage return.
-func isControl(r rune) bool {
-	switch r {
-	case '\t', '\n', '\r':
-		return false
-	}
-	if unicode.In(r, unicode.Cc, unicode.Cf, unicode.Co, unicode.Cs) {
-		return true
-	}
-	return !unicode.In(r, unicode.L, unicode.M, unicode.N, unicode.P, unicode.S, unicode.Z) // Cn: unassigned
-}
-
-// isPunctuation: ASCII punctuation (which includes symbols such as $ + < = > ^ ` | ~)
-// and every Unicode punctuation category.
-func isPunctuation(r rune) bool {
-	if r < 128 {
-		return (r >= 33 && r <= 47) || (r >= 58 && r <= 64) || (r >= 91 && r <= 96) || (r >= 123 && r <= 126)
-	}
-	return unicode.IsPunct(r)
-}
-
-// isChineseChar: the CJK Unified Ideographs blocks BERT surrounds with spaces (kana
-// and hangul are not among them).
-func isChineseChar(r rune) bool {
-	switch {
-	case r >= 0x4E00 && r <= 0x9FFF, r >= 0x3400 && r <= 0x4DBF, r >= 0x20000 && r <= 0x2A6DF,
-		r >= 0x2A700 && r <= 0x2B73F, r >= 0x2B740 && r <= 0x2B81F, r >= 0x2B820 && r <= 0x2CEAF,
-		r >= 0xF900 && r <= 0xFAFF, r >= 0x2F800 && r <= 0x2FA1F:
-		return true
-	}
-	return false
 }

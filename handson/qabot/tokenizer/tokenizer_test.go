@@ -148,3 +148,20 @@ func TestParseRejectsWhatItCannotReproduce(t *testing.T) {
 		}
 	}
 }
+
+// The two cases of issue 14, as Hugging Face tokenizers gives them (the conformance
+// test checks every code point against the library itself): an unassigned code point
+// is not a removed control, and U+2B820 is not in the library's CJK ranges.
+func TestEncodeFollowsTheLibraryNotTheStandard(t *testing.T) {
+	tok := mustParse(t, []string{"a", "##b", "x", "##x"}, false)
+	for text, want := range map[string]string{
+		"a\u0378b":       `[UNK]="a\u0378b"@0:3/w0`,
+		"x\U0002B820x":   "[UNK]=\"x\U0002B820x\"@0:3/w0",
+		"x\U0002B920x":   "x=\"x\"@0:1/w0 [UNK]=\"\U0002B920\"@1:2/w1 x=\"x\"@2:3/w2",
+		"a\u200d\u200db": "a=\"a\"@0:1/w0 ##b=\"b\"@3:4/w0",
+	} {
+		if got := render(tok, text, tok.Encode(text)); got != want {
+			t.Errorf("Encode(%+q):\n got %s\nwant %s", text, got, want)
+		}
+	}
+}

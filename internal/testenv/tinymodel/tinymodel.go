@@ -129,7 +129,7 @@ func Write(dir string, c Config) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	if err := writeTokenizer(filepath.Join(dir, qabot.TokenizerFile), vocab, c.Lowercase); err != nil {
+	if err := WriteTokenizer(filepath.Join(dir, qabot.TokenizerFile), vocab, c.Lowercase); err != nil {
 		return err
 	}
 	g := c.build(vocab, ids)
@@ -264,8 +264,11 @@ func (c Config) build(vocab []string, ids map[string]int) *graph {
 	return g
 }
 
-// writeTokenizer writes a tokenizer.json in the form Hugging Face saves for BERT.
-func writeTokenizer(path string, vocab []string, lowercase bool) error {
+// WriteTokenizer writes a tokenizer.json in the form Hugging Face saves for BERT:
+// BertNormalizer (clean_text, handle_chinese_chars, strip_accents null = follow
+// lowercase), BertPreTokenizer, WordPiece with [UNK] and ##, the special tokens as
+// added tokens. vocab is in id order and must hold the special tokens.
+func WriteTokenizer(path string, vocab []string, lowercase bool) error {
 	ids := make(map[string]int, len(vocab))
 	for i, v := range vocab {
 		ids[v] = i

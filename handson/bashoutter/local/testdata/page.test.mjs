@@ -88,6 +88,21 @@ test("post, list, like, delete, and a bad post in Chromium", async () => {
     await card(page, "蛙飛び込む").waitFor();
     assert.equal(await card(page, "岩にしみ入る").count(), 0);
 
+    // Issue 14: an emoji ZWJ sequence (man, woman, girl joined by U+200D) is accepted
+    // and shown as the same characters; a bidi override is refused by the page with
+    // the API's message, naming the character and its position.
+    const family = "古池や\u{1F468}\u200d\u{1F469}\u200d\u{1F467}";
+    await post(page, [family, "蛙飛び込む", "水の音"], "芭蕉");
+    const emojiCard = page.locator("[data-testid=haiku]").filter({ has: page.locator(".username", { hasText: /^— 芭蕉$/ }) });
+    await emojiCard.waitFor();
+    assert.equal(await emojiCard.locator(".first").textContent(), family);
+    assert.equal(await emojiCard.locator(".third").textContent(), "水の音");
+    assert.ok(await error.isHidden());
+    await post(page, ["古池\u202eや", "蛙", "音"], "x");
+    await error.filter({ hasText: "first: character 3, U+202E RIGHT-TO-LEFT OVERRIDE (bidi, Cf), is not allowed" }).waitFor();
+    await page.reload();
+    assert.equal(await page.locator("[data-testid=haiku]").filter({ has: page.locator(".username", { hasText: /^— 芭蕉$/ }) }).locator(".first").textContent(), family);
+
     // The picture for the README: one more haiku, then the page as a learner sees it.
     await post(page, ["菜の花や", "月は東に", "日は西に"], "与謝蕪村");
     await card(page, "月は東に").waitFor();

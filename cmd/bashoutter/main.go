@@ -311,7 +311,7 @@ func runLocal(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	defer servers.Close()
 	fmt.Fprintf(stdout, "Bashoutter runs locally (DynamoDB: moto at %s, nothing in AWS).\n", moto.Endpoint)
-	fmt.Fprintf(stdout, "  page: %s\n  API:  %s  (try: curl %s/haiku)\n", servers.SiteURL, servers.APIURL, servers.APIURL)
+	fmt.Fprintf(stdout, "  page: %s (or %s)\n  API:  %s  (try: curl %s/haiku)\n", servers.SiteURL, servers.LocalhostURL, servers.APIURL, servers.APIURL)
 	fmt.Fprintf(stdout, "  load: go run ./cmd/bashoutter post-many 50 --api-url %s\n", servers.APIURL)
 	fmt.Fprintf(stdout, "The API is throttled as in AWS: %d requests/s, bursts of %d.\n", api.StageRateLimit, api.StageBurstLimit)
 	fmt.Fprintln(stdout, "Ctrl-C stops it; the haiku are forgotten.")

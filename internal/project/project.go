@@ -36,3 +36,9 @@ func Root() (string, error) {
 		dir = parent
 	}
 }
+
+// TestToolsDir (under Root) holds the package.json of the test-only npm packages
+// (onnxruntime-node, playwright-core) and, once `make test` installed them, their
+// node_modules. The root package.json pins only the CDK CLI, so that `make synth`
+// installs 30 MB instead of 250 MB.
+const TestToolsDir = "testtools"

@@ -17,11 +17,6 @@ const (
 	Ec2ForDlDefaultInstanceType = handsons.Ec2ForDlInstanceType
 	// Ec2ForDlDefaultIdleStopMinutes stops a forgotten instance after an idle hour.
 	Ec2ForDlDefaultIdleStopMinutes = 60
-	// DlamiParameterFormat is AWS's public SSM parameter of the current "Deep Learning
-	// OSS Nvidia Driver AMI GPU PyTorch 2.12 (Ubuntu 24.04)" for a CPU architecture
-	// (x86_64 or arm64). Format from the DLAMI guide's "Finding the ID of a DLAMI".
-	DlamiParameterFormat = "/aws/service/deeplearning/ami/%s/oss-nvidia-driver-gpu-pytorch-2.12-ubuntu-24.04/latest/ami-id"
-
 	jupyterRemotePort = 8888 // where Jupyter listens on the instance
 	jupyterLocalPort  = 8931 // the course's local port
 )
@@ -32,7 +27,7 @@ type Ec2ForDlStackProps struct {
 	// InstanceType defaults to Ec2ForDlDefaultInstanceType.
 	InstanceType string
 	// ImageParameter is the public SSM parameter holding the image id; default
-	// DlamiParameterFormat for the instance type's architecture.
+	// handsons.DlamiParameter for the instance type's architecture.
 	ImageParameter string
 	KeyName        string
 	SSHCidr        string
@@ -71,7 +66,7 @@ func NewEc2ForDlStack(scope cdkconstructs.Construct, id string, props *Ec2ForDlS
 	//    SSM parameter when CloudFormation deploys, so it works in every region.
 	imageParameter := props.ImageParameter
 	if imageParameter == "" {
-		imageParameter = fmt.Sprintf(DlamiParameterFormat, constructs.ImageArch(instanceType))
+		imageParameter = handsons.DlamiParameter(constructs.ImageArch(instanceType))
 	}
 	image := awsec2.MachineImage_FromSsmParameter(jsii.String(imageParameter),
 		&awsec2.SsmParameterImageOptions{Os: awsec2.OperatingSystemType_LINUX})

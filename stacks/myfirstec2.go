@@ -46,7 +46,7 @@ func NewMyFirstEc2Stack(scope cdkconstructs.Construct, id string, props *MyFirst
 	//    The image id is read from AWS's public SSM parameter when CloudFormation
 	//    deploys, so the stack works in every region without an AMI map.
 	image := awsec2.MachineImage_FromSsmParameter(
-		jsii.String("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-"+constructs.ImageArch(instanceType)),
+		jsii.String(handsons.AL2023Parameter(constructs.ImageArch(instanceType))),
 		&awsec2.SsmParameterImageOptions{Os: awsec2.OperatingSystemType_LINUX},
 	)
 	host := constructs.NewSecureInstance(stack, "MyFirstEc2Instance", &constructs.SecureInstanceProps{

@@ -237,8 +237,10 @@ func list(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	if len(page.Items) == 0 {
 		fmt.Fprintln(stdout, "No haiku yet.")
+	} else if page.Next != "" && limit < api.MaxPageSize {
+		fmt.Fprintf(stdout, "(more: list --limit %d shows up to %d at once)\n", api.MaxPageSize, api.MaxPageSize)
 	} else if page.Next != "" {
-		fmt.Fprintf(stdout, "(more: list --limit %d shows up to %d at once)\n", limit, api.MaxPageSize)
+		fmt.Fprintf(stdout, "(more: the API gives at most %d at once; the page's \"More\" button pages through all)\n", api.MaxPageSize)
 	}
 	return nil
 }

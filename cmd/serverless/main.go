@@ -59,7 +59,7 @@ SimpleDynamoDb (--table NAME, default: the stack's TableName output):
 
 SimpleS3 (--bucket NAME, default: the stack's BucketName output):
   upload FILE [--key KEY]          upload a file (key: the file's name)
-  download KEY [--out FILE]        download an object (file: the key's last part)
+  download KEY [--out FILE]        download an object (file: downloads/<the key's last part>)
 `
 
 func main() {
@@ -399,8 +399,11 @@ func upload(ctx context.Context, e *env, args []string) error {
 func download(ctx context.Context, e *env, args []string) error {
 	key := args[0]
 	path := e.file
-	if path == "" {
-		path = filepath.Base(key)
+	if path == "" { // downloads/ (ignored by git), not loose files in the checkout
+		path = filepath.Join("downloads", filepath.Base(key))
+		if err := os.MkdirAll("downloads", 0o755); err != nil {
+			return fmt.Errorf("download: %v", err)
+		}
 	}
 	out, err := s3Client(e.cfg).GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(e.name), Key: aws.String(key)})
 	if err != nil {

@@ -96,6 +96,7 @@ bench: test-setup ## benchmarks, each reported against its baseline (QA worker: 
 	go test -run '^$$' -bench . -benchmem ./...
 
 bashoutter-local: setup ## hands-on #6 on localhost: the page and the API against a local DynamoDB (moto)
+	@echo "make bashoutter-local: compiling the local mode (the first time up to a minute on 2 cores, silent), then starting it"
 	go run ./cmd/bashoutter local
 
 clean: ## remove build output (not node_modules)

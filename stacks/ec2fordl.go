@@ -17,6 +17,7 @@ const (
 	Ec2ForDlDefaultInstanceType = handsons.Ec2ForDlInstanceType
 	// Ec2ForDlDefaultIdleStopMinutes stops a forgotten instance after an idle hour.
 	Ec2ForDlDefaultIdleStopMinutes = 60
+
 	jupyterRemotePort = 8888 // where Jupyter listens on the instance
 	jupyterLocalPort  = 8931 // the course's local port
 )

@@ -87,7 +87,9 @@ func TestReadmeNumbersAreTheCodes(t *testing.T) {
 
 	// The worked examples quoted outside the generated tables equal cost's.
 	est := map[string]map[string]estimate{"ap-northeast-1": estimates(t, "ap-northeast-1"), "us-east-1": estimates(t, "us-east-1")}
-	qa := func(region, prefix string) string { return money(exampleCost(t, est[region]["EcsClusterQaBot"], prefix)) }
+	qa := func(region, prefix string) string {
+		return money(exampleCost(t, est[region]["EcsClusterQaBot"], prefix))
+	}
 	wantInReadme(t, readme, "cost's EcsClusterQaBot examples",
 		fmt.Sprintf("| **one `ask`** (one task for about a minute, public IPv4 included, and the table) | **%s (≈ ¥", qa("ap-northeast-1", "one `ask`")),
 		fmt.Sprintf(" | **%s** |", qa("us-east-1", "one `ask`")),

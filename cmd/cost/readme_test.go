@@ -98,7 +98,7 @@ func TestReadmeNumbersAreTheCodes(t *testing.T) {
 	wantInReadme(t, readme, "what bills while deployed: cost's idle month in Tokyo",
 		fmt.Sprintf("a forgotten `MyFirstEc2` costs %s a month", money(est["ap-northeast-1"]["MyFirstEc2"].Idle)),
 		fmt.Sprintf("`Ec2ForDl`, after its idle auto-stop, %s a month", money(est["ap-northeast-1"]["Ec2ForDl"].Idle)),
-		fmt.Sprintf("(`MyFirstEc2` を放置すると月 %s、`Ec2ForDl` は自動停止後も ディスクとアラームで月 %s)",
+		fmt.Sprintf("(`MyFirstEc2` を放置すると月 %s、`Ec2ForDl` は自動停止後もディスクとアラームで月 %s)",
 			money(est["ap-northeast-1"]["MyFirstEc2"].Idle), money(est["ap-northeast-1"]["Ec2ForDl"].Idle)))
 
 	// The built-in problems: as many as problems.json holds, in words and in numbers.

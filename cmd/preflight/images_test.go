@@ -241,6 +241,15 @@ func TestGravitonDlami(t *testing.T) {
 		"the region publishes no PyTorch DLAMI for arm64: choose another region (--region) or instance type (--instance-type)")
 }
 
+func TestDlamiParameterIsEc2ForDlsOnly(t *testing.T) {
+	setup(t, gQuotas)
+	code, out, errOut := runPreflight(t, "MyFirstEc2", "--dlami-parameter", dlamiParam("x86_64", "oss-nvidia-driver-gpu-pytorch-2.12-ubuntu-24.04"))
+	if code != exitError || out != "" {
+		t.Fatalf("exit %d, stdout %q", code, out)
+	}
+	oneLine(t, "stderr", errOut, "preflight: --dlami-parameter is Ec2ForDl's image (-c dlami_parameter); MyFirstEc2 does not read it")
+}
+
 // Both problems at once: the zone lacks the type and the image is missing; each has
 // its line.
 func TestMissingImageAndZoneBothReported(t *testing.T) {

@@ -81,6 +81,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *instanceType == "" {
 		*instanceType = defaultType
 	}
+	if *dlami != "" && stack != handsons.Ec2ForDl {
+		return fail("--dlami-parameter is Ec2ForDl's image (-c dlami_parameter); %s does not read it", stack)
+	}
 	if *count < 1 {
 		return fail("--count must be at least 1, got %d", *count)
 	}

@@ -15,7 +15,11 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 20
 # otherwise download CUDA libraries (hundreds of MB) on linux/x64. Nothing uses them.
 export ONNXRUNTIME_NODE_INSTALL ?= skip
 
+# package.json pins only the CDK CLI (29 MB, what `make synth` needs); the test-only
+# packages (onnxruntime-node 210 MB, playwright-core 14 MB) are in testtools/ and
+# installed by `make test` (test-setup).
 NPM_STAMP := node_modules/.package-lock.json
+TEST_NPM_STAMP := testtools/node_modules/.package-lock.json
 CDK := npx --no-install cdk
 
 # The AWS Lambda runtime interface emulator, pinned, built into bin/ (tests run the Go
@@ -27,7 +31,7 @@ RIE_STAMP := bin/.aws-lambda-rie-$(RIE_VERSION)
 # The browser test drives Debian's Chromium (never a downloaded browser).
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help setup tools browser synth test vet unit-test fuzz lint-templates bench bashoutter-local clean
+.PHONY: help setup test-setup tools browser synth test vet unit-test fuzz lint-templates bench bashoutter-local clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -38,6 +42,11 @@ $(NPM_STAMP): package.json package-lock.json
 
 setup: $(NPM_STAMP) ## install the pinned CDK CLI and download Go modules
 	go mod download
+
+$(TEST_NPM_STAMP): testtools/package.json testtools/package-lock.json
+	npm ci --prefix testtools --no-audit --no-fund --loglevel=error
+
+test-setup: setup $(TEST_NPM_STAMP) ## setup, plus the test-only npm packages (ONNX Runtime, playwright-core)
 
 $(RIE_STAMP):
 	GOBIN=$(CURDIR)/bin go install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
@@ -56,14 +65,20 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "note: $(CHROMIUM) not found; the browser test needs Chromium (apt-get install chromium) or CHROMIUM_PATH"; fi
 
+# The first synth compiles the CDK's Go bindings (awscdk) and every stack: several
+# minutes on 2 cores with nothing printed, so say so first. The note goes when the
+# build cache already holds a compiled awscdk (`go list` tells without compiling).
 synth: setup ## synthesize every stack into cdk.out (no AWS account needed)
+	@if [ "$$(go list -f '{{.Stale}}' github.com/aws/aws-cdk-go/awscdk/v2 2>/dev/null)" != false ]; then \
+	  echo "make synth: first run: compiling the CDK's Go bindings, the app and its Lambdas (about 160 CPU-seconds, 1 GB of memory, 0.8 GB of build cache): up to 5 minutes on 2 cores with nothing printed; later runs reuse the cache"; \
+	fi
 	$(CDK) synth --quiet --no-lookups
 	@ls cdk.out/*.template.json
 
 vet:
 	go vet ./...
 
-unit-test: setup tools browser
+unit-test: test-setup tools browser
 	go test ./...
 
 # A short minimization keeps the workers fuzzing: with the default (60 s per new
@@ -80,10 +95,11 @@ lint-templates: synth ## cfn-lint every synthesized template: no errors, no warn
 
 test: vet unit-test fuzz lint-templates ## everything CI runs: vet, Go tests, fuzzing, synth, cfn-lint
 
-bench: setup ## benchmarks, each reported against its baseline (QA worker: ratio to onnxruntime-node, peak memory; runtask wait loop: ratio to the course's)
+bench: test-setup ## benchmarks, each reported against its baseline (QA worker: ratio to onnxruntime-node, peak memory; runtask wait loop: ratio to the course's)
 	go test -run '^$$' -bench . -benchmem ./...
 
 bashoutter-local: setup ## hands-on #6 on localhost: the page and the API against a local DynamoDB (moto)
+	@echo "make bashoutter-local: compiling the local mode (the first time up to a minute on 2 cores, silent), then starting it"
 	go run ./cmd/bashoutter local
 
 clean: ## remove build output (not node_modules)

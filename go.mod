@@ -75,3 +75,5 @@ require (
 )
 
 ignore ./node_modules
+
+ignore ./testtools/node_modules

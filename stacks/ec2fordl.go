@@ -16,10 +16,6 @@ import (
 const (
 	// ec2ForDlDefaultIdleStopMinutes stops a forgotten instance after an idle hour.
 	ec2ForDlDefaultIdleStopMinutes = 60
-	// dlamiParameterFormat is AWS's public SSM parameter of the current "Deep Learning
-	// OSS Nvidia Driver AMI GPU PyTorch 2.12 (Ubuntu 24.04)" for a CPU architecture
-	// (x86_64 or arm64). Format from the DLAMI guide's "Finding the ID of a DLAMI".
-	dlamiParameterFormat = "/aws/service/deeplearning/ami/%s/oss-nvidia-driver-gpu-pytorch-2.12-ubuntu-24.04/latest/ami-id"
 
 	jupyterRemotePort = 8888 // where Jupyter listens on the instance
 	jupyterLocalPort  = 8931 // the course's local port
@@ -31,7 +27,7 @@ type Ec2ForDlStackProps struct {
 	// InstanceType defaults to handsons.Ec2ForDlInstanceType (1 NVIDIA T4, 4 vCPUs).
 	InstanceType string
 	// ImageParameter is the public SSM parameter holding the image id; default
-	// dlamiParameterFormat for the instance type's architecture.
+	// handsons.DlamiParameter for the instance type's architecture.
 	ImageParameter string
 	KeyName        string
 	SSHCidr        string
@@ -52,7 +48,7 @@ func NewEc2ForDlStack(scope cdkconstructs.Construct, id string, props *Ec2ForDlS
 	stack := awscdk.NewStack(scope, &id, &p.StackProps)
 	instanceType := orString(p.InstanceType, handsons.Ec2ForDlInstanceType)
 	idleStop := orDefault(p.IdleStopMinutes, ec2ForDlDefaultIdleStopMinutes)
-	imageParameter := orString(p.ImageParameter, fmt.Sprintf(dlamiParameterFormat, instancetype.ImageArch(instanceType)))
+	imageParameter := orString(p.ImageParameter, handsons.DlamiParameter(instancetype.ImageArch(instanceType)))
 
 	network := publicNetwork(stack, p.AvailabilityZone)
 	// The GPU instance: no inbound port unless ssh_cidr, IMDSv2, encrypted root volume

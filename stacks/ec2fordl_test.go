@@ -38,6 +38,9 @@ func TestEc2ForDlImageComesFromTheDlamiParameter(t *testing.T) {
 	}{
 		{ec2ForDlDefault(t), "/aws/service/deeplearning/ami/x86_64/oss-nvidia-driver-gpu-pytorch-2.12-ubuntu-24.04/latest/ami-id"},
 		{ec2ForDlNoIdle(t), "/aws/service/deeplearning/ami/x86_64/oss-nvidia-driver-gpu-pytorch-2.13-ubuntu-24.04/latest/ami-id"},
+		// Graviton: AWS publishes no arm64 PyTorch 2.12 DLAMI (as of 2026-10), so its
+		// default is the newest arm64 one, 2.11.
+		{ec2ForDl(t, "arm64", Ec2ForDlStackProps{InstanceType: "g5g.xlarge"}), "/aws/service/deeplearning/ami/arm64/oss-nvidia-driver-gpu-pytorch-2.11-ubuntu-24.04/latest/ami-id"},
 	}
 	amiID := regexp.MustCompile(`ami-[0-9a-f]{8,17}`)
 	for _, c := range cases {

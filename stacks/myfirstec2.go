@@ -64,7 +64,7 @@ func publicNetwork(stack awscdk.Stack, zone string) constructs.PublicVpc {
 // CloudFormation deploys, so the stack works in every region without an AMI map.
 func amazonLinux2023(instanceType string) awsec2.IMachineImage {
 	return awsec2.MachineImage_FromSsmParameter(
-		jsii.String("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-"+instancetype.ImageArch(instanceType)),
+		jsii.String(handsons.AL2023Parameter(instancetype.ImageArch(instanceType))),
 		&awsec2.SsmParameterImageOptions{Os: awsec2.OperatingSystemType_LINUX},
 	)
 }

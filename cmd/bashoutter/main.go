@@ -238,8 +238,10 @@ func list(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	if len(page.Items) == 0 {
 		fmt.Fprintln(stdout, "No haiku yet.")
+	} else if page.Next != "" && limit < api.MaxPageSize {
+		fmt.Fprintf(stdout, "(more: list --limit %d shows up to %d at once)\n", api.MaxPageSize, api.MaxPageSize)
 	} else if page.Next != "" {
-		fmt.Fprintf(stdout, "(more: list --limit %d shows up to %d at once)\n", limit, api.MaxPageSize)
+		fmt.Fprintf(stdout, "(more: the API gives at most %d at once; the page's \"More\" button pages through all)\n", api.MaxPageSize)
 	}
 	return nil
 }
@@ -322,7 +324,7 @@ func runLocal(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	defer servers.Close()
 	fmt.Fprintf(stdout, "Bashoutter runs locally (DynamoDB: moto at %s, nothing in AWS).\n", moto.Endpoint)
-	fmt.Fprintf(stdout, "  page: %s\n  API:  %s  (try: curl %s/haiku)\n", servers.SiteURL, servers.APIURL, servers.APIURL)
+	fmt.Fprintf(stdout, "  page: %s (or %s)\n  API:  %s  (try: curl %s/haiku)\n", servers.SiteURL, servers.LocalhostURL, servers.APIURL, servers.APIURL)
 	fmt.Fprintf(stdout, "  load: go run ./cmd/bashoutter post-many 50 --api-url %s\n", servers.APIURL)
 	fmt.Fprintf(stdout, "The API is throttled as in AWS: %d requests/s, bursts of %d.\n", api.StageRateLimit, api.StageBurstLimit)
 	fmt.Fprintln(stdout, "Ctrl-C stops it; the haiku are forgotten.")

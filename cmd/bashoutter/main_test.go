@@ -73,7 +73,7 @@ func TestPostManyListClearThroughTheStackOutput(t *testing.T) {
 	}
 
 	code, out, _ = runCmd(t, "list", "--limit", "5")
-	if code != 0 || strings.Count(out, "閑さや 岩にしみ入る 蝉の声  — 松尾芭蕉  ♥0") != 5 || !strings.Contains(out, "(more:") {
+	if code != 0 || strings.Count(out, "閑さや 岩にしみ入る 蝉の声  — 松尾芭蕉  ♥0") != 5 || !strings.Contains(out, "(more: list --limit 100 shows up to 100 at once)") {
 		t.Errorf("list = %d\n%s", code, out)
 	}
 

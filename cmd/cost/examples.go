@@ -17,14 +17,16 @@ func examplesFor(stack string, t template, p regionPrices, e estimate) []example
 			{"forgotten for a month", "after an idle hour the instance stops itself; the disk and the alarm stay", e.Idle + e.Hourly},
 		}
 	case "EcsClusterQaBot":
-		task := fargateTaskHour(t, p)
 		// A task starts in about 30-60 s and answers in under a second: Fargate bills
-		// from the image pull to the stop, at least one minute. Three writes and a read.
+		// from the image pull to the stop, at least one minute, and the task's public
+		// IPv4 address bills while it runs. Three writes and a read per question.
+		task := fargateTaskHour(t, p) + p.PublicIPv4Hourly
+		n := float64(defaultProblems)
 		one := task/60 + 3*p.DynamoWRUPerMillion/1e6 + p.DynamoRRUPerMillion/1e6
-		nine := task*2/60 + 27*p.DynamoWRUPerMillion/1e6 + 9*p.DynamoRRUPerMillion/1e6
+		many := task*2/60 + 3*n*p.DynamoWRUPerMillion/1e6 + n*p.DynamoRRUPerMillion/1e6
 		return []example{
-			{"one `ask`", "one task for about a minute, three table writes and a read", one},
-			{"`ask-many` (the default problems)", "one task for about two minutes answering them all", nine},
+			{"one `ask`", "one task for about a minute with its public IPv4, three table writes and a read", one},
+			{fmt.Sprintf("`ask-many` (the %d default problems)", defaultProblems), "one task for about two minutes answering them all", many},
 		}
 	case "SimpleBatch":
 		price := p.EC2Hourly["g4dn.xlarge"] + p.PublicIPv4Hourly
@@ -45,6 +47,10 @@ func examplesFor(stack string, t template, p regionPrices, e estimate) []example
 	}
 	return nil
 }
+
+// defaultProblems is how many questions `runtask ask-many` asks without a file: the
+// entries of cmd/runtask/problems.json (a test keeps them equal).
+const defaultProblems = 10
 
 // fargateTaskHour is the per-hour price of the template's (only) task definition.
 func fargateTaskHour(t template, p regionPrices) float64 {

@@ -79,7 +79,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		enc.Encode(map[string]any{"account": account, "region": c.region, "items": items})
+		enc.Encode(map[string]any{"account": account, "region": c.region, "items": append([]item{}, items...)}) // [] when clean, not null
 	} else {
 		for _, it := range items {
 			prefix := "left"

@@ -125,7 +125,7 @@ func TestFindsStacksTaggedResourcesAndLogGroups(t *testing.T) {
 		"left: stack MyFirstEc2: deployed (CREATE_COMPLETE): it bills as its hands-on says → npx cdk destroy MyFirstEc2",
 		"left: resource arn:aws:s3:::" + bucket + ": tagged Project=intro-aws-go HandsOn=SimpleS3 → aws s3 rb s3://" + bucket + " --force --region us-east-1",
 		"left: log group " + logGroup + ": created by the deleted stack SimpleLambda, ",
-		"note: bootstrap s3://" + assets + ": CDK asset bucket, 1 objects, 2.0 KiB",
+		"note: bootstrap s3://" + assets + ": CDK asset bucket, 1 object, 2.0 KiB",
 	}
 	got := lines(out, "")
 	if len(got) != len(want) {

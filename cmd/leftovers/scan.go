@@ -393,7 +393,7 @@ func scanBootstrap(ctx context.Context, c *clients, account string) ([]item, err
 	}
 	if exists {
 		items = append(items, item{Kind: "bootstrap", Name: "s3://" + bucket,
-			Detail: fmt.Sprintf("CDK asset bucket, %d objects, %s (about $%.2f/month); shared by all CDK apps here", objects, humanBytes(size), float64(size)/1e9*0.025),
+			Detail: fmt.Sprintf("CDK asset bucket, %d object%s, %s (about $%.2f/month); shared by all CDK apps here", objects, map[bool]string{true: "s"}[objects != 1], humanBytes(size), float64(size)/1e9*0.025),
 			Fix:    "kept on purpose; `npx cdk gc` (or emptying it) frees old assets"})
 	}
 

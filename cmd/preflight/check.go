@@ -40,6 +40,8 @@ type request struct {
 	Spot         bool
 	Region       string
 	Zone         string // the zone the stack will use; "" = the region's first zone
+	// DlamiParameter is Ec2ForDl's image parameter when not the default (-c dlami_parameter).
+	DlamiParameter string
 }
 
 // verdict is the answer.
@@ -49,6 +51,7 @@ const (
 	verdictOK         verdict = iota
 	verdictRaiseQuota         // the vCPU quota is too small
 	verdictNotOffered         // the zone (or region) does not offer the type
+	verdictNoImage            // an image parameter the stack reads does not exist
 )
 
 type result struct {
@@ -61,6 +64,7 @@ type result struct {
 	InUse      int      // vCPUs of running instances of the same class and market
 	Zone       string   // the zone checked
 	Offering   []string // zones of the region that offer the type
+	Images     []image  // the public image parameters the stack reads
 }
 
 // userError is a problem the learner can fix; its message is the whole line.
@@ -68,7 +72,7 @@ type userError struct{ msg string }
 
 func (e *userError) Error() string { return e.msg }
 
-func check(ctx context.Context, ec2c ec2API, sq quotasAPI, req request) (*result, error) {
+func check(ctx context.Context, ec2c ec2API, sq quotasAPI, ssmc ssmAPI, req request) (*result, error) {
 	res := &result{}
 
 	vcpus, err := vcpusOf(ctx, ec2c, []string{req.InstanceType})
@@ -98,11 +102,16 @@ func check(ctx context.Context, ec2c ec2API, sq quotasAPI, req request) (*result
 	if res.Zone, res.Offering, err = zones(ctx, ec2c, req); err != nil {
 		return nil, err
 	}
+	if res.Images, err = checkImages(ctx, ec2c, ssmc, req); err != nil {
+		return nil, err
+	}
 	switch {
 	case !slices.Contains(res.Offering, res.Zone):
 		res.Verdict = verdictNotOffered
 	case res.InUse+res.Needed > res.QuotaValue:
 		res.Verdict = verdictRaiseQuota
+	case slices.ContainsFunc(res.Images, func(im image) bool { return im.ImageID == "" }):
+		res.Verdict = verdictNoImage
 	}
 	return res, nil
 }
@@ -235,7 +244,7 @@ func zones(ctx context.Context, ec2c ec2API, req request) (string, []string, err
 func apiFailure(call string, err error) error {
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) && (strings.Contains(apiErr.ErrorCode(), "Denied") || apiErr.ErrorCode() == "UnauthorizedOperation") {
-		return &userError{fmt.Sprintf("%s was denied: your credentials need ec2:Describe* and servicequotas:Get* (the ReadOnlyAccess policy has both)", call)}
+		return &userError{fmt.Sprintf("%s was denied: your credentials need ec2:Describe*, servicequotas:Get* and ssm:GetParameter* (the ReadOnlyAccess policy has them all)", call)}
 	}
 	return &userError{awsenv.Explain(call, err).Error()}
 }

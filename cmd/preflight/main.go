@@ -2,12 +2,13 @@
 // hands-on's instances: the vCPU quota of the instance family (on-demand or spot),
 // counting what already runs, and that the zone the stack uses offers the type. New
 // accounts start with a GPU quota of 0, and CloudFormation only says VcpuLimitExceeded
-// after minutes of waiting; this says which quota to raise, by how much, and how.
+// after minutes of waiting; this says which quota to raise, by how much, and how. It
+// also reads the public SSM parameters the stack takes its image from (images.go).
 //
-//	go run ./cmd/preflight [--spot] [--instance-type TYPE] [--count N] [--zone ZONE] [--region R] [--profile P] [STACK]
+//	go run ./cmd/preflight [--spot] [--instance-type TYPE] [--count N] [--zone ZONE] [--dlami-parameter P] [--region R] [--profile P] [STACK]
 //
 // STACK is Ec2ForDl (the default), SimpleBatch or MyFirstEc2. Exit status: 0 ok, 1 the
-// deploy would fail (quota or zone), 2 the check could not run.
+// deploy would fail (quota, zone or image), 2 the check could not run.
 package main
 
 import (
@@ -22,6 +23,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/servicequotas"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/intro-aws-go/intro-aws-go/internal/awsenv"
 	"github.com/intro-aws-go/intro-aws-go/internal/handsons"
@@ -51,8 +53,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	zone := fs.String("zone", "", "the zone the stack will use (deploy with -c availability_zone=...); default: the region's first")
 	region := fs.String("region", "", "AWS region (default: AWS_REGION or your profile's)")
 	profile := fs.String("profile", "", "AWS CLI profile (default: AWS_PROFILE or default)")
+	dlami := fs.String("dlami-parameter", "", "Ec2ForDl: the image parameter you deploy with (-c dlami_parameter=...); default: the stack's for the type's architecture")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: go run ./cmd/preflight [flags] [%s]\n\nChecks the EC2 vCPU quota and zone before `npx cdk deploy`.\n\n", strings.Join(stackNames(), "|"))
+		fmt.Fprintf(stderr, "usage: go run ./cmd/preflight [flags] [%s]\n\nChecks the EC2 vCPU quota, the zone and the image parameters before `npx cdk deploy`.\n\n", strings.Join(stackNames(), "|"))
 		fs.PrintDefaults()
 	}
 	positional, err := parseInterleaved(fs, args)
@@ -78,6 +81,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *instanceType == "" {
 		*instanceType = defaultType
 	}
+	if *dlami != "" && stack != handsons.Ec2ForDl {
+		return fail("--dlami-parameter is Ec2ForDl's image (-c dlami_parameter); %s does not read it", stack)
+	}
 	if *count < 1 {
 		return fail("--count must be at least 1, got %d", *count)
 	}
@@ -87,8 +93,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail("%v", err)
 	}
 
-	req := request{Stack: stack, InstanceType: *instanceType, Count: *count, Spot: *spot, Region: cfg.Region, Zone: *zone}
-	res, err := check(ctx, ec2.NewFromConfig(cfg), servicequotas.NewFromConfig(cfg), req)
+	req := request{Stack: stack, InstanceType: *instanceType, Count: *count, Spot: *spot, Region: cfg.Region, Zone: *zone, DlamiParameter: *dlami}
+	res, err := check(ctx, ec2.NewFromConfig(cfg), servicequotas.NewFromConfig(cfg), ssm.NewFromConfig(cfg), req)
 	if err != nil {
 		var ue *userError
 		if errors.As(err, &ue) {
@@ -114,6 +120,11 @@ func report(w io.Writer, req request, res *result) {
 	}
 	if req.InstanceType != handsons.EC2Stacks[req.Stack] {
 		deployFlags += " -c " + req.Stack + ":instance_type=" + req.InstanceType
+	}
+	for _, im := range res.Images {
+		if im.ImageID == "" {
+			fmt.Fprintln(w, im.problem(req, deployFlags))
+		}
 	}
 	what := fmt.Sprintf("%d × %s %s (%d vCPUs)", req.Count, market, req.InstanceType, res.Needed)
 	quota := fmt.Sprintf("%q (%s)", res.QuotaName, res.QuotaCode)
@@ -141,8 +152,12 @@ func report(w io.Writer, req request, res *result) {
 		return
 	}
 	if res.Verdict == verdictOK {
-		fmt.Fprintf(w, "ok: %s can start %s in %s; %s allows %d vCPUs, %d in use\n",
-			req.Stack, what, res.Zone, quota, res.QuotaValue, res.InUse)
+		images := ""
+		for _, im := range res.Images {
+			images += fmt.Sprintf("; image %s from %s", im.ImageID, im.Parameter)
+		}
+		fmt.Fprintf(w, "ok: %s can start %s in %s; %s allows %d vCPUs, %d in use%s\n",
+			req.Stack, what, res.Zone, quota, res.QuotaValue, res.InUse, images)
 	}
 }
 

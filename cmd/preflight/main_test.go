@@ -100,6 +100,7 @@ func setup(t *testing.T, quotas map[string]quota) *quotasFake {
 	server := httptest.NewServer(fake)
 	t.Cleanup(server.Close)
 	moto.SetEnv(t)
+	ssmFake = startSSMStandIn(t) // moto for SSM, plus the DLAMI's public parameters (images_test.go)
 	t.Setenv("AWS_REGION", region)
 	t.Setenv("AWS_ENDPOINT_URL_SERVICE_QUOTAS", server.URL)
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")

@@ -60,7 +60,7 @@ SimpleDynamoDb (--table NAME, default: the stack's TableName output):
 
 SimpleS3 (--bucket NAME, default: the stack's BucketName output):
   upload FILE [--key KEY]          upload a file (key: the file's name)
-  download KEY [--out FILE]        download an object (file: the key's last part)
+  download KEY [--out FILE]        download an object (file: downloads/<the key's last part>)
 `
 
 func main() {
@@ -409,8 +409,11 @@ func download(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("download: the key %+q: %v", key, err)
 	}
 	path := e.file
-	if path == "" {
-		path = filepath.Base(key)
+	if path == "" { // downloads/ (ignored by git), not loose files in the checkout
+		path = filepath.Join("downloads", filepath.Base(key))
+		if err := os.MkdirAll("downloads", 0o755); err != nil {
+			return fmt.Errorf("download: %v", err)
+		}
 	}
 	out, err := s3Client(e.cfg).GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(e.name), Key: aws.String(key)})
 	if err != nil {

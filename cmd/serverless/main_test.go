@@ -124,6 +124,13 @@ func TestS3UploadAndDownload(t *testing.T) {
 	if got, _ := os.ReadFile(dst); !bytes.Equal(got, data) {
 		t.Errorf("downloaded %d bytes differ from the %d uploaded", len(got), len(data))
 	}
+	t.Chdir(dir) // without --out: into downloads/, which .gitignore lists
+	if code, _, errOut := runCmd(t, "download", "fish/nemo.jpg"); code != 0 {
+		t.Fatalf("download without --out = %d %s", code, errOut)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "downloads", "nemo.jpg")); !bytes.Equal(got, data) {
+		t.Errorf("download without --out: downloads/nemo.jpg has %d bytes, want the %d uploaded", len(got), len(data))
+	}
 	code, _, errOut := runCmd(t, "download", "nope.jpg", "--out", filepath.Join(dir, "nope.jpg"))
 	if code != 1 || errOut != "error: no object \"nope.jpg\" in bucket simples3-bucket-xyz (upload lists the key it used)\n" {
 		t.Errorf("download of a missing key = %d %q", code, errOut)

@@ -147,7 +147,7 @@ metrics.upload(path, metrics.bucket_from_env(), metrics.metrics_key(0.01, 0.5))
 // must parse in the client.
 func TestTrainingRunsOnCPUAndWritesWhatTheClientReads(t *testing.T) {
 	bin := testenv.TorchPython(t)
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "not", "yet") // train.py makes it
 	out := runPython(t, bin, []string{"BUCKET_NAME="}, "train.py", "--lr", "0.05", "--momentum", "0.5", "--epochs", "2",
 		"--synthetic-batches", "4", "--output-dir", dir, "--uploadS3", "false")
 	if !strings.Contains(out, "device=cpu") || !strings.Contains(out, "epoch 2/2: train_loss") {
@@ -174,6 +174,10 @@ func TestTrainingRunsOnCPUAndWritesWhatTheClientReads(t *testing.T) {
 
 // Bad arguments stop the job at once, before PyTorch loads: any Python will do.
 func TestTrainingRefusesBadArgumentsAtOnce(t *testing.T) {
+	notADir := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notADir, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		args []string
 		env  string
@@ -185,6 +189,7 @@ func TestTrainingRefusesBadArgumentsAtOnce(t *testing.T) {
 		{[]string{"--lr", "0.01", "--momentum", "1"}, "", "argument -m/--momentum: momentum 1 must be at least 0.0 and below 1.0"},
 		{[]string{"--lr", "0.01", "--momentum", "0.5", "--epochs", "0"}, "", "--epochs must be at least 1"},
 		{[]string{"--momentum", "0.5"}, "", "the following arguments are required: -l/--lr"},
+		{[]string{"--lr", "0.01", "--momentum", "0.5", "--output-dir", filepath.Join(notADir, "sub")}, "", "error: --output-dir " + filepath.Join(notADir, "sub") + ": cannot create it: Not a directory"},
 	} {
 		cmd := exec.Command(python(t), append([]string{"train.py"}, c.args...)...)
 		cmd.Dir = containerDir

@@ -73,7 +73,7 @@ func TestDockerfilePinsTheRuntimeOfPackageLock(t *testing.T) {
 			Integrity string `json:"integrity"`
 		} `json:"packages"`
 	}
-	raw, err := os.ReadFile(filepath.Join(root, "package-lock.json"))
+	raw, err := os.ReadFile(filepath.Join(root, project.TestToolsDir, "package-lock.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestDockerfilePinsTheRuntimeOfPackageLock(t *testing.T) {
 	}
 	pkg, ok := lock.Packages["node_modules/onnxruntime-node"]
 	if !ok {
-		t.Fatal("onnxruntime-node is not in package-lock.json")
+		t.Fatal("onnxruntime-node is not in testtools/package-lock.json")
 	}
 	if d.args["ORT_VERSION"] != pkg.Version {
 		t.Errorf("Dockerfile ORT_VERSION %s, package-lock.json onnxruntime-node %s: tests and image would run different runtimes", d.args["ORT_VERSION"], pkg.Version)

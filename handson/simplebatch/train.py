@@ -41,6 +41,12 @@ def parse_args(argv):
     args = p.parse_args(argv)
     if args.epochs < 1:
         p.error("--epochs must be at least 1")
+    # The metrics file is first written after the first epoch: make its folder now, so a
+    # bad --output-dir stops the run at once with one line instead of a traceback later.
+    try:
+        os.makedirs(args.output_dir, exist_ok=True)
+    except OSError as e:
+        p.error(f"--output-dir {args.output_dir}: cannot create it: {e.strerror}")
     return args
 
 

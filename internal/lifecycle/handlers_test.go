@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	logtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 
+	"github.com/intro-aws-go/intro-aws-go/internal/project"
 	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
 )
 
@@ -173,7 +174,7 @@ func (r *stackRun) runHandler(ctx context.Context, cr *customResource, requestTy
 	default:
 		t.Fatalf("%s: runtime %s has no runner", cr.Function, runtime)
 	}
-	cmd.Env = append(handlerEnv(), "NODE_PATH="+filepath.Join(root, "node_modules"), "NODE_EXTRA_CA_CERTS="+r.handlers.caFile,
+	cmd.Env = append(handlerEnv(), "NODE_PATH="+filepath.Join(root, project.TestToolsDir, "node_modules"), "NODE_EXTRA_CA_CERTS="+r.handlers.caFile,
 		"SSL_CERT_FILE="+r.handlers.caFile, "LIFECYCLE_RESPONSE_PORT="+r.handlers.srv.URL[strings.LastIndex(r.handlers.srv.URL, ":")+1:],
 		"AWS_DEFAULT_REGION="+region, "AWS_MAX_ATTEMPTS=2")
 	out, err := cmd.CombinedOutput()

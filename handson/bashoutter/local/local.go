@@ -1,8 +1,10 @@
 // Package local runs Bashoutter on this machine: the web page on one loopback port and
 // the API on another, in front of the very api.Handler the Lambda functions run. The
 // API side plays API Gateway's part: it matches the routes, turns each request into the
-// payload-2.0 event a function receives, and answers CORS for the page's origin only,
-// as the deployed HTTP API does for the CloudFront origin.
+// payload-2.0 event a function receives, and answers CORS for the page's origins only,
+// as the deployed HTTP API does for the CloudFront origin. The page has two origins
+// here, http://127.0.0.1:<port> and http://localhost:<port>: both name this machine,
+// and learners type either (a browser treats them as different origins).
 package local
 
 import (
@@ -15,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -28,10 +31,12 @@ import (
 // Servers are the running page and API.
 type Servers struct {
 	SiteURL string // e.g. http://127.0.0.1:8080
-	APIURL  string // e.g. http://127.0.0.1:8081
-	site    *http.Server
-	api     *http.Server
-	done    chan error
+	// LocalhostURL is the same page under the name localhost, e.g. http://localhost:8080.
+	LocalhostURL string
+	APIURL       string // e.g. http://127.0.0.1:8081
+	site         *http.Server
+	api          *http.Server
+	done         chan error
 }
 
 // Options configure Start.
@@ -62,13 +67,15 @@ func Start(o Options) (*Servers, error) {
 		siteLn.Close()
 		return nil, err
 	}
+	_, sitePort, _ := net.SplitHostPort(siteLn.Addr().String())
 	s := &Servers{
-		SiteURL: "http://" + siteLn.Addr().String(),
-		APIURL:  "http://" + apiLn.Addr().String(),
-		done:    make(chan error, 2),
+		SiteURL:      "http://" + siteLn.Addr().String(),
+		LocalhostURL: "http://" + net.JoinHostPort("localhost", sitePort),
+		APIURL:       "http://" + apiLn.Addr().String(),
+		done:         make(chan error, 2),
 	}
 	s.site = &http.Server{Handler: SiteHandler(o.WebDir, s.APIURL), ReadHeaderTimeout: 10 * time.Second}
-	s.api = &http.Server{Handler: APIHandler(o.Handler, s.SiteURL, o.RateLimit, o.BurstLimit), ReadHeaderTimeout: 10 * time.Second}
+	s.api = &http.Server{Handler: APIHandler(o.Handler, []string{s.SiteURL, s.LocalhostURL}, o.RateLimit, o.BurstLimit), ReadHeaderTimeout: 10 * time.Second}
 	go func() { s.done <- s.site.Serve(siteLn) }()
 	go func() { s.done <- s.api.Serve(apiLn) }()
 	return s, nil
@@ -110,15 +117,16 @@ func SiteHandler(webDir, apiURL string) http.Handler {
 	return mux
 }
 
-// APIHandler is API Gateway's part in front of the handler, for one allowed origin,
-// throttled to rate requests per second with bursts of burst.
-func APIHandler(h *api.Handler, allowedOrigin string, rate, burst int) http.Handler {
-	return &gateway{handler: h, origin: allowedOrigin, bucket: newTokenBucket(rate, burst)}
+// APIHandler is API Gateway's part in front of the handler, for the allowed origins
+// (compared exactly, as API Gateway's CORS allowOrigins are), throttled to rate requests
+// per second with bursts of burst.
+func APIHandler(h *api.Handler, allowedOrigins []string, rate, burst int) http.Handler {
+	return &gateway{handler: h, origins: allowedOrigins, bucket: newTokenBucket(rate, burst)}
 }
 
 type gateway struct {
 	handler *api.Handler
-	origin  string
+	origins []string
 	bucket  *tokenBucket
 }
 
@@ -153,11 +161,12 @@ func (b *tokenBucket) take() bool {
 const maxBody = 10 << 20
 
 func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	originAllowed := r.Header.Get("Origin") != "" && r.Header.Get("Origin") == g.origin
+	origin := r.Header.Get("Origin")
+	originAllowed := origin != "" && slices.Contains(g.origins, origin)
 	if originAllowed {
-		w.Header().Set("Access-Control-Allow-Origin", g.origin)
-		w.Header().Add("Vary", "Origin")
+		w.Header().Set("Access-Control-Allow-Origin", origin)
 	}
+	w.Header().Add("Vary", "Origin") // the answer depends on the origin: caches must not share it
 	// Preflight: answered by the gateway itself, never by a function.
 	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 		if originAllowed {

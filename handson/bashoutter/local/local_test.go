@@ -89,16 +89,26 @@ func TestLocalModeServesPageConfigAndAPI(t *testing.T) {
 	}
 }
 
-// CORS as the HTTP API configures it: the site's origin only.
+// CORS as the HTTP API configures it: the site's origins only (127.0.0.1 and localhost,
+// same port).
 func TestLocalModeCorsAllowsTheSiteOnly(t *testing.T) {
 	s, _ := startLocal(t, 100, 100)
-	resp, _ := send(t, "OPTIONS", s.APIURL+"/haiku", s.SiteURL, "", "Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "content-type")
-	if resp.StatusCode != 204 || resp.Header.Get("Access-Control-Allow-Origin") != s.SiteURL ||
-		!strings.Contains(resp.Header.Get("Access-Control-Allow-Methods"), "PATCH") ||
-		resp.Header.Get("Access-Control-Allow-Headers") != "content-type" {
-		t.Errorf("preflight from the site = %d %v", resp.StatusCode, resp.Header)
+	if want := strings.Replace(s.SiteURL, "127.0.0.1", "localhost", 1); s.LocalhostURL != want {
+		t.Fatalf("LocalhostURL = %q, want %q", s.LocalhostURL, want)
 	}
-	for _, origin := range []string{"http://evil.example", "null", strings.Replace(s.SiteURL, "127.0.0.1", "localhost", 1)} {
+	for _, site := range []string{s.SiteURL, s.LocalhostURL} {
+		resp, _ := send(t, "OPTIONS", s.APIURL+"/haiku", site, "", "Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "content-type")
+		if resp.StatusCode != 204 || resp.Header.Get("Access-Control-Allow-Origin") != site ||
+			!strings.Contains(resp.Header.Get("Access-Control-Allow-Methods"), "PATCH") ||
+			resp.Header.Get("Access-Control-Allow-Headers") != "content-type" {
+			t.Errorf("preflight from the site %s = %d %v", site, resp.StatusCode, resp.Header)
+		}
+		if resp, _ := send(t, "GET", s.APIURL+"/haiku", site, ""); resp.Header.Get("Access-Control-Allow-Origin") != site || resp.Header.Get("Vary") != "Origin" {
+			t.Errorf("GET from the site %s: %v, want Access-Control-Allow-Origin %s and Vary: Origin", site, resp.Header, site)
+		}
+	}
+	otherPort := "http://localhost:1" // the page's name on another port: another origin
+	for _, origin := range []string{"http://evil.example", "null", otherPort, s.APIURL, "http://[::1]" + strings.TrimPrefix(s.SiteURL, "http://127.0.0.1")} {
 		resp, _ := send(t, "OPTIONS", s.APIURL+"/haiku", origin, "", "Access-Control-Request-Method", "DELETE")
 		if resp.Header.Get("Access-Control-Allow-Origin") != "" || resp.Header.Get("Access-Control-Allow-Methods") != "" {
 			t.Errorf("preflight from %s allowed: %v", origin, resp.Header)
@@ -107,9 +117,6 @@ func TestLocalModeCorsAllowsTheSiteOnly(t *testing.T) {
 		if resp.Header.Get("Access-Control-Allow-Origin") != "" {
 			t.Errorf("GET from %s readable by the browser: %v", origin, resp.Header)
 		}
-	}
-	if resp, _ := send(t, "GET", s.APIURL+"/haiku", s.SiteURL, ""); resp.Header.Get("Access-Control-Allow-Origin") != s.SiteURL {
-		t.Errorf("GET from the site lacks Access-Control-Allow-Origin: %v", resp.Header)
 	}
 }
 
@@ -143,8 +150,9 @@ func TestPageInChromium(t *testing.T) {
 	if _, err := os.Stat(chromium); err != nil {
 		t.Fatalf("Chromium not found at %s: install it (Debian: apt-get install chromium; `make test` does it as root) or set CHROMIUM_PATH", chromium)
 	}
-	if _, err := os.Stat(filepath.Join(root, "node_modules", "playwright-core")); err != nil {
-		t.Fatal("playwright-core is not installed: run `npm ci` (make setup)")
+	nodeModules := filepath.Join(root, project.TestToolsDir, "node_modules")
+	if _, err := os.Stat(filepath.Join(nodeModules, "playwright-core")); err != nil {
+		t.Fatal("playwright-core is not installed in testtools/node_modules: run `make test-setup`")
 	}
 	s, store := startLocal(t, 0, 0) // the stage's own limits
 	shot := filepath.Join(root, "artifacts", "bashoutter-page.png")
@@ -156,7 +164,7 @@ func TestPageInChromium(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", "--test", "--test-reporter=spec", filepath.Join("testdata", "page.test.mjs"))
-	cmd.Env = append(os.Environ(), "SITE_URL="+s.SiteURL, "CHROMIUM_PATH="+chromium, "SCREENSHOT="+shot)
+	cmd.Env = append(os.Environ(), "NODE_PATH="+nodeModules, "SITE_URL="+s.SiteURL, "LOCALHOST_URL="+s.LocalhostURL, "CHROMIUM_PATH="+chromium, "SCREENSHOT="+shot)
 	out, err := cmd.CombinedOutput()
 	t.Logf("node --test page.test.mjs:\n%s", out)
 	if err != nil {
@@ -164,7 +172,8 @@ func TestPageInChromium(t *testing.T) {
 	}
 
 	// What the browser did is in the table: the three haiku it kept, one liked twice,
-	// one with the family emoji (man, woman, girl joined by U+200D) stored as typed.
+	// one with the family emoji (man, woman, girl joined by U+200D) stored as typed,
+	// and the one posted from the page opened at localhost.
 	page, err := store.List(context.Background(), 10, "")
 	if err != nil {
 		t.Fatal(err)

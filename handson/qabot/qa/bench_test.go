@@ -185,7 +185,7 @@ func startNode(b *testing.B, model string, ids []int64) func(n int) float64 {
 	}
 	script, _ := filepath.Abs(filepath.Join("testdata", "ortnode_bench.js"))
 	cmd := exec.Command("node", script, input)
-	cmd.Env = append(os.Environ(), "NODE_PATH="+filepath.Join(root, "node_modules"))
+	cmd.Env = append(os.Environ(), "NODE_PATH="+filepath.Join(root, project.TestToolsDir, "node_modules"))
 	cmd.Stderr = os.Stderr
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
@@ -200,7 +200,7 @@ func startNode(b *testing.B, model string, ids []int64) func(n int) float64 {
 	}
 	read := func() reply {
 		if !lines.Scan() {
-			b.Fatalf("onnxruntime-node baseline stopped (run make setup): %v", lines.Err())
+			b.Fatalf("onnxruntime-node baseline stopped (run make test-setup): %v", lines.Err())
 		}
 		var res reply
 		if err := json.Unmarshal(lines.Bytes(), &res); err != nil {

@@ -21,12 +21,12 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/intro-aws-go/intro-aws-go/handson/qabot/tinymodel"
+	"github.com/intro-aws-go/intro-aws-go/internal/testenv/tinymodel"
 	"github.com/intro-aws-go/intro-aws-go/handson/qabot/tokenizer"
 	"github.com/intro-aws-go/intro-aws-go/internal/project"
 )
 
-const installHint = "run `npm ci --no-audit --no-fund` (or `make setup`) at the repository root"
+const installHint = "run `make test-setup` (it installs testtools/package.json)"
 
 // peerEncoding is one text as the library encodes it.
 type peerEncoding struct {
@@ -42,7 +42,7 @@ func runPeer(t *testing.T, tokenizerPath string, corpus []string) []peerEncoding
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(root, "node_modules", "tokenizers", "package.json")); err != nil {
+	if _, err := os.Stat(filepath.Join(root, project.TestToolsDir, "node_modules", "tokenizers", "package.json")); err != nil {
 		t.Fatalf("the reference tokenizer (npm package tokenizers) is not installed: %s", installHint)
 	}
 	node, err := exec.LookPath("node")
@@ -63,7 +63,7 @@ func runPeer(t *testing.T, tokenizerPath string, corpus []string) []peerEncoding
 		t.Fatal(err)
 	}
 	cmd := exec.Command(node, script, tokenizerPath, corpusPath, outPath)
-	cmd.Dir = root
+	cmd.Dir = filepath.Join(root, project.TestToolsDir) // hfpeer.mjs requires from its working directory
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("reference tokenizer: %v: %s", err, out)
 	}

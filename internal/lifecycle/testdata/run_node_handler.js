@@ -3,7 +3,7 @@
 //	node run_node_handler.js ASSET_DIR EVENT_JSON
 //
 // The asset's index.js requires @aws-sdk/client-s3, which Lambda's runtime provides and
-// the asset does not bundle; here it comes from the project's node_modules (NODE_PATH).
+// the asset does not bundle; here it comes from testtools/node_modules (NODE_PATH).
 // The AWS endpoint comes from AWS_ENDPOINT_URL.
 const path = require("path");
 const fs = require("fs");

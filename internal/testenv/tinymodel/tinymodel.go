@@ -18,7 +18,7 @@
 //	cfg := tinymodel.Tiny()
 //	cfg.AnswerStart, cfg.AnswerEnd = qabot.ExampleAnswer, qabot.ExampleAnswer
 //	if err := tinymodel.Write(dir, cfg); err != nil { t.Fatal(err) }
-//	lib, err := tinymodel.RuntimeLibrary() // node_modules/onnxruntime-node, after `make setup`
+//	lib, err := tinymodel.RuntimeLibrary() // testtools/node_modules/onnxruntime-node, after `make test-setup`
 //	bin := filepath.Join(t.TempDir(), "qabot-worker")
 //	exec.Command("go", "build", "-o", bin, "github.com/intro-aws-go/intro-aws-go/handson/qabot/worker").Run()
 //	moto := testenv.StartMoto(t) // create the table with partition key item_id, put the items

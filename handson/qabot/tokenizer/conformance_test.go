@@ -21,9 +21,9 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/intro-aws-go/intro-aws-go/internal/testenv/tinymodel"
 	"github.com/intro-aws-go/intro-aws-go/handson/qabot/tokenizer"
 	"github.com/intro-aws-go/intro-aws-go/internal/project"
+	"github.com/intro-aws-go/intro-aws-go/internal/testenv/tinymodel"
 )
 
 const installHint = "run `make test-setup` (it installs testtools/package.json)"

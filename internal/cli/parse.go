@@ -20,6 +20,7 @@ func (p *Program) parse(args []string) (*Call, error) {
 	call := &Call{Program: p}
 	var cmd *Command
 	rest := args
+	var before *flag.FlagSet // holds the global flags given before the command
 	if p.single() {
 		cmd = p.Commands[0]
 	} else {
@@ -33,6 +34,7 @@ func (p *Program) parse(args []string) (*Call, error) {
 		if top.NArg() == 0 {
 			return call, Usagef("give a command: %s (see %s --help)", strings.Join(p.names(), ", "), p.Name)
 		}
+		before = top
 		name := top.Arg(0)
 		rest = top.Args()[1:]
 		if name == "help" {
@@ -50,7 +52,14 @@ func (p *Program) parse(args []string) (*Call, error) {
 	if name == "" {
 		name = p.Name
 	}
+	given := map[string]string{} // defining the flags again resets their variables
+	if before != nil {
+		before.Visit(func(f *flag.Flag) { given[f.Name] = f.Value.String() })
+	}
 	fs := p.flagSet(name, call, cmd)
+	for k, v := range given {
+		fs.Set(k, v)
+	}
 	pos, err := Parse(fs, rest, p.helpCommand(cmd))
 	if errors.Is(err, flag.ErrHelp) {
 		return call, &helpRequest{cmd: cmd}

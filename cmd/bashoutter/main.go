@@ -337,6 +337,7 @@ func (c *client) deleteAll(ctx context.Context, ids []string, progress io.Writer
 	gone = int(goneCount.Load())
 	return done - gone, gone, err
 }
+
 // runLocal is `make bashoutter-local`: moto's DynamoDB, the table, the page and the API.
 func (f *flags) runLocal(ctx context.Context, call *cli.Call) error {
 	port, apiPort, stdout := f.port, f.apiPort, call.Stdout

@@ -19,7 +19,7 @@ import (
 
 	"github.com/intro-aws-go/intro-aws-go/constructs"
 	"github.com/intro-aws-go/intro-aws-go/internal/handsons"
-	"github.com/intro-aws-go/intro-aws-go/internal/simplebatch"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/simplebatch"
 )
 
 const (
@@ -183,10 +183,10 @@ func NewSimpleBatchStack(scope cdkconstructs.Construct, id string, props *Simple
 	output(stack, "JobQueueArn", queue.JobQueueArn(), "Job queue to submit the training jobs to")
 	output(stack, "JobDefinitionArn", jobDef.JobDefinitionArn(), "Job definition of the MNIST training container")
 	output(stack, "LogGroupName", logGroup.LogGroupName(), "CloudWatch Logs group of the training jobs")
-	ssmParameter(stack, "BucketNameParameter", simplebatch.ParamBucketName, bucket.BucketName())
-	ssmParameter(stack, "JobQueueArnParameter", simplebatch.ParamJobQueueArn, queue.JobQueueArn())
-	ssmParameter(stack, "JobDefinitionArnParameter", simplebatch.ParamJobDefinitionArn, jobDef.JobDefinitionArn())
-	ssmParameter(stack, "LogGroupNameParameter", simplebatch.ParamLogGroupName, logGroup.LogGroupName())
+	ssmParameter(stack, "BucketNameParameter", simplebatch.ParameterName(simplebatch.ParamBucketName), bucket.BucketName())
+	ssmParameter(stack, "JobQueueArnParameter", simplebatch.ParameterName(simplebatch.ParamJobQueueArn), queue.JobQueueArn())
+	ssmParameter(stack, "JobDefinitionArnParameter", simplebatch.ParameterName(simplebatch.ParamJobDefinitionArn), jobDef.JobDefinitionArn())
+	ssmParameter(stack, "LogGroupNameParameter", simplebatch.ParameterName(simplebatch.ParamLogGroupName), logGroup.LogGroupName())
 
 	suppressSimpleBatchNag(stack, bucket, jobRole, container, computeEnv)
 	return stack

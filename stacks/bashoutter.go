@@ -19,7 +19,7 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/intro-aws-go/intro-aws-go/constructs"
-	"github.com/intro-aws-go/intro-aws-go/handson/bashoutter/api"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/bashoutter"
 )
 
 // BashoutterStackProps are the inputs of Bashoutter.
@@ -29,17 +29,17 @@ type BashoutterStackProps struct {
 
 // bashoutterRoute is one route of the API and the function that serves it.
 type bashoutterRoute struct {
-	routeKey string // as in api.Routes
+	routeKey string // as in bashoutter.Routes
 	function string // the course's function name
 	action   string // the only DynamoDB call the function may make
 	index    bool   // the call is on the newest-first index, not the table
 }
 
 var bashoutterRoutes = []bashoutterRoute{
-	{api.RouteList, "GetHaiku", "dynamodb:Query", true},
-	{api.RoutePost, "PostHaiku", "dynamodb:PutItem", false},
-	{api.RouteLike, "PatchHaiku", "dynamodb:UpdateItem", false},
-	{api.RouteDelete, "DeleteHaiku", "dynamodb:DeleteItem", false},
+	{bashoutter.RouteList, "GetHaiku", "dynamodb:Query", true},
+	{bashoutter.RoutePost, "PostHaiku", "dynamodb:PutItem", false},
+	{bashoutter.RouteLike, "PatchHaiku", "dynamodb:UpdateItem", false},
+	{bashoutter.RouteDelete, "DeleteHaiku", "dynamodb:DeleteItem", false},
 }
 
 // NewBashoutterStack builds hands-on #6 (「Bashoutter: 俳句を投稿する SNS」): a table of
@@ -52,9 +52,9 @@ func NewBashoutterStack(scope cdkconstructs.Construct, id string, props *Bashout
 	//    newest first, page by page.
 	table := constructs.NewItemTable(stack, "Table")
 	table.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
-		IndexName:      jsii.String(api.NewestFirstIndex),
-		PartitionKey:   &awsdynamodb.Attribute{Name: jsii.String(api.FeedAttribute), Type: awsdynamodb.AttributeType_STRING},
-		SortKey:        &awsdynamodb.Attribute{Name: jsii.String(api.CreatedAtAttribute), Type: awsdynamodb.AttributeType_STRING},
+		IndexName:      jsii.String(bashoutter.NewestFirstIndex),
+		PartitionKey:   &awsdynamodb.Attribute{Name: jsii.String(bashoutter.FeedAttribute), Type: awsdynamodb.AttributeType_STRING},
+		SortKey:        &awsdynamodb.Attribute{Name: jsii.String(bashoutter.CreatedAtAttribute), Type: awsdynamodb.AttributeType_STRING},
 		ProjectionType: awsdynamodb.ProjectionType_ALL,
 	})
 
@@ -95,7 +95,7 @@ func NewBashoutterStack(scope cdkconstructs.Construct, id string, props *Bashout
 		})
 		resource := table.TableArn()
 		if r.index {
-			resource = jsii.String(*table.TableArn() + "/index/" + api.NewestFirstIndex)
+			resource = jsii.String(*table.TableArn() + "/index/" + bashoutter.NewestFirstIndex)
 		}
 		fn.Role().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Actions:   jsii.Strings(r.action),
@@ -107,7 +107,7 @@ func NewBashoutterStack(scope cdkconstructs.Construct, id string, props *Bashout
 	// 4. The HTTP API (API Gateway v2, cheaper and simpler than the course's REST API).
 	//    Browsers may call it from the site's origin only.
 	methods := []awsapigatewayv2.CorsHttpMethod{awsapigatewayv2.CorsHttpMethod_OPTIONS}
-	for _, m := range api.CorsAllowMethods {
+	for _, m := range bashoutter.CorsAllowMethods {
 		methods = append(methods, awsapigatewayv2.CorsHttpMethod(m))
 	}
 	httpAPI := awsapigatewayv2.NewHttpApi(stack, jsii.String("BashoutterApi"), &awsapigatewayv2.HttpApiProps{
@@ -115,7 +115,7 @@ func NewBashoutterStack(scope cdkconstructs.Construct, id string, props *Bashout
 		CorsPreflight: &awsapigatewayv2.CorsPreflightOptions{
 			AllowOrigins: &[]*string{siteURL},
 			AllowMethods: &methods,
-			AllowHeaders: jsii.Strings(api.CorsAllowHeaders...),
+			AllowHeaders: jsii.Strings(bashoutter.CorsAllowHeaders...),
 			MaxAge:       awscdk.Duration_Hours(jsii.Number(1)),
 		},
 		CreateDefaultStage: jsii.Bool(false), // the stage below has throttling and access logs
@@ -142,8 +142,8 @@ func NewBashoutterStack(scope cdkconstructs.Construct, id string, props *Bashout
 		StageName:  jsii.String("$default"),
 		AutoDeploy: jsii.Bool(true),
 		Throttle: &awsapigatewayv2.ThrottleSettings{ // a loop cannot run up a bill
-			RateLimit:  jsii.Number(api.StageRateLimit),
-			BurstLimit: jsii.Number(api.StageBurstLimit),
+			RateLimit:  jsii.Number(bashoutter.StageRateLimit),
+			BurstLimit: jsii.Number(bashoutter.StageBurstLimit),
 		},
 		AccessLogSettings: &accessLogSettings{destination: awsapigatewayv2.NewLogGroupLogDestination(accessLogs)},
 	})
@@ -170,8 +170,8 @@ func NewBashoutterStack(scope cdkconstructs.Construct, id string, props *Bashout
 	})
 	suppressBucketDeploymentFindings(stack, deployment)
 
-	output(stack, "SiteUrl", siteURL, "Open this in your browser")
-	output(stack, "ApiUrl", apiURL, "Base URL of the haiku API (GET/POST /haiku, PATCH/DELETE /haiku/{item_id})")
+	output(stack, bashoutter.OutputSiteUrl, siteURL, "Open this in your browser")
+	output(stack, bashoutter.OutputApiUrl, apiURL, "Base URL of the haiku API (GET/POST /haiku, PATCH/DELETE /haiku/{item_id})")
 	output(stack, "TableName", table.TableName(), "The table of haiku")
 	return stack
 }

@@ -18,8 +18,8 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/intro-aws-go/intro-aws-go/constructs"
-	"github.com/intro-aws-go/intro-aws-go/internal/handsons"
 	"github.com/intro-aws-go/intro-aws-go/handson/contracts/simplebatch"
+	"github.com/intro-aws-go/intro-aws-go/internal/handsons"
 )
 
 const (

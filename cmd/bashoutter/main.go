@@ -29,9 +29,9 @@ import (
 
 	"github.com/intro-aws-go/intro-aws-go/handson/bashoutter/api"
 	"github.com/intro-aws-go/intro-aws-go/handson/bashoutter/local"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/bashoutter"
 	"github.com/intro-aws-go/intro-aws-go/internal/awsenv"
 	"github.com/intro-aws-go/intro-aws-go/internal/cli"
-	"github.com/intro-aws-go/intro-aws-go/internal/handsons"
 	"github.com/intro-aws-go/intro-aws-go/internal/project"
 	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
 )
@@ -70,7 +70,7 @@ func newProgram() *cli.Program {
 			{Name: "list", Summary: "print the newest haiku", Example: "bashoutter list --limit 5",
 				Flags: func(fs *flag.FlagSet) {
 					apiURL(fs)
-					fs.IntVar(&f.limit, "limit", api.DefaultPageSize, fmt.Sprintf("show the newest `N` (1 to %d)", api.MaxPageSize))
+					fs.IntVar(&f.limit, "limit", bashoutter.DefaultPageSize, fmt.Sprintf("show the newest `N` (1 to %d)", bashoutter.MaxPageSize))
 				},
 				Run: f.list},
 			{Name: "clear", Summary: "delete every haiku (asks first unless --yes)", Example: "bashoutter clear --yes",
@@ -107,7 +107,7 @@ func newClient(ctx context.Context, c *cli.Call, apiURL string) (*client, error)
 		if err != nil {
 			return nil, err
 		}
-		if apiURL, err = awsenv.Output(ctx, cfg, handsons.Bashoutter, "ApiUrl"); err != nil {
+		if apiURL, err = awsenv.Output(ctx, cfg, bashoutter.StackName, bashoutter.OutputApiUrl); err != nil {
 			return nil, err
 		}
 	}
@@ -237,14 +237,14 @@ func (f *flags) postMany(ctx context.Context, call *cli.Call) error {
 }
 
 func (f *flags) list(ctx context.Context, call *cli.Call) error {
-	if f.limit < 1 || f.limit > api.MaxPageSize {
-		return cli.Usagef("--limit %d: give 1 to %d", f.limit, api.MaxPageSize)
+	if f.limit < 1 || f.limit > bashoutter.MaxPageSize {
+		return cli.Usagef("--limit %d: give 1 to %d", f.limit, bashoutter.MaxPageSize)
 	}
 	c, err := newClient(ctx, call, f.apiURL)
 	if err != nil {
 		return err
 	}
-	var page api.Page
+	var page bashoutter.Page
 	if _, err := c.do(ctx, http.MethodGet, "/haiku?limit="+strconv.Itoa(f.limit), nil, &page); err != nil {
 		return err
 	}
@@ -254,10 +254,10 @@ func (f *flags) list(ctx context.Context, call *cli.Call) error {
 	switch {
 	case len(page.Items) == 0:
 		fmt.Fprintln(call.Stdout, "No haiku yet.")
-	case page.Next != "" && f.limit < api.MaxPageSize:
-		fmt.Fprintf(call.Stdout, "(more: list --limit %d shows up to %d)\n", api.MaxPageSize, api.MaxPageSize)
+	case page.Next != "" && f.limit < bashoutter.MaxPageSize:
+		fmt.Fprintf(call.Stdout, "(more: list --limit %d shows up to %d)\n", bashoutter.MaxPageSize, bashoutter.MaxPageSize)
 	case page.Next != "":
-		fmt.Fprintf(call.Stdout, "(more: the API gives at most %d at once)\n", api.MaxPageSize)
+		fmt.Fprintf(call.Stdout, "(more: the API gives at most %d at once)\n", bashoutter.MaxPageSize)
 	}
 	return nil
 }
@@ -302,8 +302,8 @@ func (c *client) allIDs(ctx context.Context) ([]string, error) {
 	var ids []string
 	next := ""
 	for {
-		var page api.Page
-		path := "/haiku?limit=" + strconv.Itoa(api.MaxPageSize)
+		var page bashoutter.Page
+		path := "/haiku?limit=" + strconv.Itoa(bashoutter.MaxPageSize)
 		if next != "" {
 			path += "&next=" + url.QueryEscape(next)
 		}
@@ -366,7 +366,7 @@ func (f *flags) runLocal(ctx context.Context, call *cli.Call) error {
 	fmt.Fprintf(stdout, "Bashoutter runs locally (DynamoDB: moto at %s, nothing in AWS).\n", moto.Endpoint)
 	fmt.Fprintf(stdout, "  page: %s\n  API:  %s  (try: curl %s/haiku)\n", servers.SiteURL, servers.APIURL, servers.APIURL)
 	fmt.Fprintf(stdout, "  load: bin/bashoutter post-many 50 --api-url %s   (or go run ./cmd/bashoutter ...)\n", servers.APIURL)
-	fmt.Fprintf(stdout, "The API is throttled as in AWS: %d requests/s, bursts of %d.\n", api.StageRateLimit, api.StageBurstLimit)
+	fmt.Fprintf(stdout, "The API is throttled as in AWS: %d requests/s, bursts of %d.\n", bashoutter.StageRateLimit, bashoutter.StageBurstLimit)
 	fmt.Fprintln(stdout, "Ctrl-C stops it; the haiku are forgotten.")
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "\nStopped.")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/intro-aws-go/intro-aws-go/handson/bashoutter/api"
 	"github.com/intro-aws-go/intro-aws-go/handson/bashoutter/local"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/bashoutter"
 	"github.com/intro-aws-go/intro-aws-go/internal/cli"
 	"github.com/intro-aws-go/intro-aws-go/internal/project"
 	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
@@ -50,7 +51,7 @@ func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
 
 func count(t *testing.T, store *api.Store) int {
 	t.Helper()
-	page, err := store.List(context.Background(), api.MaxPageSize, "")
+	page, err := store.List(context.Background(), bashoutter.MaxPageSize, "")
 	if err != nil {
 		t.Fatal(err)
 	}

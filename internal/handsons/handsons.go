@@ -4,6 +4,7 @@
 package handsons
 
 import (
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/bashoutter"
 	"github.com/intro-aws-go/intro-aws-go/handson/contracts/qabot"
 	"github.com/intro-aws-go/intro-aws-go/handson/contracts/simplebatch"
 )
@@ -18,7 +19,7 @@ const (
 	SimpleLambda    = "SimpleLambda"
 	SimpleDynamoDb  = "SimpleDynamoDb"
 	SimpleS3        = "SimpleS3"
-	Bashoutter      = "Bashoutter"
+	Bashoutter      = bashoutter.StackName
 )
 
 // Stacks lists every hands-on stack in course order.

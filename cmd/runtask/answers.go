@@ -122,36 +122,34 @@ func (c *session) clear(ctx context.Context, args []string, yes bool) error {
 			return errFailed
 		}
 	}
+	deleted, err := c.deleteKeys(ctx, keys)
+	if ctx.Err() != nil {
+		c.progressf("interrupted after deleting %d", deleted)
+		return errInterrupted
+	}
+	if err != nil {
+		return awsenv.Explain(fmt.Sprintf("deleting (dynamodb:BatchWriteItem, %d deleted so far)", deleted), err)
+	}
+	c.progressf("deleted %s and their answers from table %s", cli.Plural(deleted, "question"), c.stack.table)
+	return c.printCleared(deleted)
+}
+
+// deleteKeys deletes the items, a batch at a time; it returns how many it deleted.
+func (c *session) deleteKeys(ctx context.Context, keys []map[string]dbtypes.AttributeValue) (int, error) {
 	deleted := 0
 	for len(keys) > 0 {
-		batch := keys[:min(len(keys), 25)] // BatchWriteItem takes 25 requests at most
+		batch := keys[:min(len(keys), awsenv.MaxBatchWrite)]
 		keys = keys[len(batch):]
 		var writes []dbtypes.WriteRequest
 		for _, k := range batch {
 			writes = append(writes, dbtypes.WriteRequest{DeleteRequest: &dbtypes.DeleteRequest{Key: k}})
 		}
-		req := map[string][]dbtypes.WriteRequest{c.stack.table: writes}
-		for attempt := 0; len(req[c.stack.table]) > 0; attempt++ {
-			if attempt == 10 {
-				return fmt.Errorf("deleted %d, but DynamoDB kept refusing the rest (throttled): run clear again in a minute", deleted)
-			}
-			if attempt > 0 {
-				time.Sleep(time.Duration(attempt) * 100 * time.Millisecond)
-			}
-			out, err := c.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: req})
-			if ctx.Err() != nil {
-				c.progressf("interrupted after deleting %d", deleted)
-				return errInterrupted
-			}
-			if err != nil {
-				return awsenv.Explain(fmt.Sprintf("deleting (dynamodb:BatchWriteItem, %d deleted so far)", deleted), err)
-			}
-			deleted += len(req[c.stack.table]) - len(out.UnprocessedItems[c.stack.table])
-			req = out.UnprocessedItems
+		n, err := awsenv.WriteBatch(ctx, c.db, c.stack.table, writes)
+		if deleted += n; err != nil {
+			return deleted, err
 		}
 	}
-	c.progressf("deleted %s and their answers from table %s", cli.Plural(deleted, "question"), c.stack.table)
-	return c.printCleared(deleted)
+	return deleted, nil
 }
 
 func (c *session) printCleared(n int) error {

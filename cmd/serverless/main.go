@@ -32,7 +32,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -68,15 +67,9 @@ type env struct {
 
 func newProgram() *cli.Program {
 	e := &env{}
-	lambdaFlags := func(fs *flag.FlagSet) {
-		fs.StringVar(&e.name, "function", "", "the Lambda `FUNCTION` (default: the SimpleLambda stack's FunctionName output)")
-	}
-	tableFlags := func(fs *flag.FlagSet) {
-		fs.StringVar(&e.name, "table", "", "the DynamoDB `TABLE` (default: the SimpleDynamoDb stack's TableName output)")
-	}
-	bucketFlags := func(fs *flag.FlagSet) {
-		fs.StringVar(&e.name, "bucket", "", "the S3 `BUCKET` (default: the SimpleS3 stack's BucketName output)")
-	}
+	lambdaFlags, tableFlags, bucketFlags := e.nameFlag("function", "the Lambda `FUNCTION` (default: the SimpleLambda stack's FunctionName output)"),
+		e.nameFlag("table", "the DynamoDB `TABLE` (default: the SimpleDynamoDb stack's TableName output)"),
+		e.nameFlag("bucket", "the S3 `BUCKET` (default: the SimpleS3 stack's BucketName output)")
 	lambdaStack := e.resource(handsons.SimpleLambda, "FunctionName")
 	tableStack := e.resource(handsons.SimpleDynamoDb, "TableName")
 	bucketStack := e.resource(handsons.SimpleS3, "BucketName")
@@ -126,6 +119,11 @@ func newProgram() *cli.Program {
 				Run: bucketStack(e.checkDownload, e.download)},
 		},
 	}
+}
+
+// nameFlag registers --function, --table or --bucket.
+func (e *env) nameFlag(name, usage string) func(fs *flag.FlagSet) {
+	return func(fs *flag.FlagSet) { fs.StringVar(&e.name, name, "", usage) }
 }
 
 // resource makes a command's Run: check the arguments, load the AWS configuration,
@@ -333,45 +331,23 @@ func (e *env) clearTable(ctx context.Context, c *cli.Call) error {
 	return nil
 }
 
-// writeBatches sends BatchWriteItem calls of 25 (DynamoDB's limit), 4 at a time, and
-// sends again whatever DynamoDB could not process (it answers throttling of single
-// items that way, not with an error the SDK's retryer would see), waiting as the
-// SDK's retryer would. It returns how many requests were done.
+// writeBatches writes requests in batches (awsenv.WriteBatch), 4 batches at a time,
+// and returns how many requests were done.
 func (e *env) writeBatches(ctx context.Context, requests []ddbtypes.WriteRequest) (int, error) {
 	db := dynamodb.NewFromConfig(e.cfg)
-	backoff := retry.NewExponentialJitterBackoff(awsenv.MaxBackoff)
 	var done atomic.Int64
-	batches := (len(requests) + 24) / 25
+	batches := (len(requests) + awsenv.MaxBatchWrite - 1) / awsenv.MaxBatchWrite
 	_, err := cli.Parallel(ctx, batches, 4, func(i int) error {
-		batch := requests[i*25 : min((i+1)*25, len(requests))]
-		for attempt := 1; len(batch) > 0; attempt++ {
-			out, err := db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]ddbtypes.WriteRequest{e.name: batch}})
-			if err != nil {
-				return awsenv.Explain("batch writing to "+e.name, err)
-			}
-			left := out.UnprocessedItems[e.name]
-			done.Add(int64(len(batch) - len(left)))
-			if batch = left; len(batch) > 0 {
-				if err := sleep(ctx, backoff, attempt); err != nil {
-					return err
-				}
-			}
+		batch := requests[i*awsenv.MaxBatchWrite : min((i+1)*awsenv.MaxBatchWrite, len(requests))]
+		n, err := awsenv.WriteBatch(ctx, db, e.name, batch)
+		done.Add(int64(n))
+		if err != nil {
+			return awsenv.Explain("batch writing to "+e.name, err)
 		}
 		fmt.Fprint(e.out, ".")
 		return nil
 	})
 	return int(done.Load()), err
-}
-
-// sleep waits the retryer's back-off for the attempt, or until ctx ends.
-func sleep(ctx context.Context, b *retry.ExponentialJitterBackoff, attempt int) error {
-	d, _ := b.BackoffDelay(attempt, nil)
-	select {
-	case <-time.After(d):
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // partly reports a bulk command that stopped part-way: interrupted, or failed.

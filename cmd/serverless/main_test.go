@@ -28,19 +28,25 @@ func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errb.String()
 }
 
-// A table in moto and a SimpleDynamoDb stack whose TableName output names it.
-func TestDynamoDbCommandsThroughTheStackOutput(t *testing.T) {
-	moto := testenv.StartMoto(t)
-	moto.SetEnv(t)
-	db := dynamodb.NewFromConfig(moto.Config())
+// createTable makes a table shaped as SimpleDynamoDb's.
+func createTable(t *testing.T, db *dynamodb.Client, name string) {
+	t.Helper()
 	if _, err := db.CreateTable(context.Background(), &dynamodb.CreateTableInput{
-		TableName:            aws.String("SimpleDynamoDb-SimpleTable-ABC"),
+		TableName:            aws.String(name),
 		BillingMode:          ddbtypes.BillingModePayPerRequest,
 		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("item_id"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
 		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("item_id"), KeyType: ddbtypes.KeyTypeHash}},
 	}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// A table in moto and a SimpleDynamoDb stack whose TableName output names it.
+func TestDynamoDbCommandsThroughTheStackOutput(t *testing.T) {
+	moto := testenv.StartMoto(t)
+	moto.SetEnv(t)
+	db := dynamodb.NewFromConfig(moto.Config())
+	createTable(t, db, "SimpleDynamoDb-SimpleTable-ABC")
 	moto.CreateStack(t, "SimpleDynamoDb", map[string]string{"TableName": "SimpleDynamoDb-SimpleTable-ABC"})
 	items := func() []map[string]any {
 		out, err := db.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String("SimpleDynamoDb-SimpleTable-ABC")})
@@ -318,14 +324,7 @@ func TestClearAsksFirst(t *testing.T) {
 	moto := testenv.StartMoto(t)
 	moto.SetEnv(t)
 	db := dynamodb.NewFromConfig(moto.Config())
-	if _, err := db.CreateTable(context.Background(), &dynamodb.CreateTableInput{
-		TableName:            aws.String("t"),
-		BillingMode:          ddbtypes.BillingModePayPerRequest,
-		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("item_id"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
-		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("item_id"), KeyType: ddbtypes.KeyTypeHash}},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	createTable(t, db, "t")
 	if code, _, errOut := runCmd(t, "batch-write", "3", "--table", "t"); code != 0 {
 		t.Fatal(errOut)
 	}

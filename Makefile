@@ -92,5 +92,5 @@ CLIENTS := preflight runtask sweep serverless bashoutter cost leftovers
 
 .PHONY: clients
 clients: ## build the seven clients into bin/ (they keep their exit codes; go run does not)
-	@echo "compiling $(CLIENTS) into bin/ (the first time about CLIENTS_COLD_TIME on 2 cores, then seconds)"
+	@echo "compiling $(CLIENTS) into bin/ (the first time takes 3-5 minutes on 2 cores, later builds seconds)"
 	go build -o bin/ $(addprefix ./cmd/,$(CLIENTS))

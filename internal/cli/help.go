@@ -31,8 +31,8 @@ func (p *Program) programHelp(w io.Writer) {
 	tw.Flush()
 	fmt.Fprintf(w, "\nExample:\n%s\n", indent(p.Commands[0].Example))
 	fmt.Fprintln(w, "\nFlags (before or after the command):")
-	p.printFlags(w, func(fs *flag.FlagSet) { p.globalFlags(fs, &Call{}) })
-	fmt.Fprintf(w, "  -h, --help  this help; \"%s <command> --help\" describes a command and its flags\n", p.Name)
+	p.printFlags(w, func(fs *flag.FlagSet) { p.globalFlags(fs, &Call{}) },
+		[2]string{"-h, --help", fmt.Sprintf("this help; \"%s <command> --help\" describes a command and its flags", p.Name)})
 	if p.Notes != "" {
 		fmt.Fprintf(w, "\n%s\n", strings.TrimRight(p.Notes, "\n"))
 	}
@@ -83,8 +83,9 @@ func (p *Program) synopsis(cmd *Command) string {
 	return s + " [flags]"
 }
 
-// printFlags lists the flags that define registers, one a line, with their defaults.
-func (p *Program) printFlags(w io.Writer, define func(fs *flag.FlagSet)) {
+// printFlags lists the flags that define registers, one a line, with their defaults,
+// then the extra rows.
+func (p *Program) printFlags(w io.Writer, define func(fs *flag.FlagSet), extra ...[2]string) {
 	fs := flag.NewFlagSet("", flag.ContinueOnError)
 	define(fs)
 	tw := tabwriter.NewWriter(w, 2, 0, 2, ' ', 0)
@@ -99,6 +100,9 @@ func (p *Program) printFlags(w io.Writer, define func(fs *flag.FlagSet)) {
 		}
 		fmt.Fprintf(tw, "  %s\t%s\n", left, usage)
 	})
+	for _, row := range extra {
+		fmt.Fprintf(tw, "  %s\t%s\n", row[0], row[1])
+	}
 	tw.Flush()
 }
 

@@ -20,7 +20,7 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/intro-aws-go/intro-aws-go/constructs"
-	"github.com/intro-aws-go/intro-aws-go/handson/bashoutter/api"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/bashoutter"
 	"github.com/intro-aws-go/intro-aws-go/internal/project"
 )
 
@@ -31,17 +31,17 @@ type BashoutterStackProps struct {
 
 // bashoutterRoute is one route of the API and the function that serves it.
 type bashoutterRoute struct {
-	routeKey string // as in api.Routes
+	routeKey string // as in bashoutter.Routes
 	function string // the course's function name
 	action   string // the only DynamoDB call the function may make
 	index    bool   // the call is on the newest-first index, not the table
 }
 
 var bashoutterRoutes = []bashoutterRoute{
-	{api.RouteList, "GetHaiku", "dynamodb:Query", true},
-	{api.RoutePost, "PostHaiku", "dynamodb:PutItem", false},
-	{api.RouteLike, "PatchHaiku", "dynamodb:UpdateItem", false},
-	{api.RouteDelete, "DeleteHaiku", "dynamodb:DeleteItem", false},
+	{bashoutter.RouteList, "GetHaiku", "dynamodb:Query", true},
+	{bashoutter.RoutePost, "PostHaiku", "dynamodb:PutItem", false},
+	{bashoutter.RouteLike, "PatchHaiku", "dynamodb:UpdateItem", false},
+	{bashoutter.RouteDelete, "DeleteHaiku", "dynamodb:DeleteItem", false},
 }
 
 // NewBashoutterStack builds hands-on #6 (「Bashoutter: 俳句を投稿する SNS」): a table of
@@ -71,9 +71,9 @@ func NewBashoutterStack(scope cdkconstructs.Construct, id string, props *Bashout
 func haikuTable(stack awscdk.Stack) awsdynamodb.Table {
 	table := constructs.NewItemTable(stack, "Table")
 	table.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
-		IndexName:      jsii.String(api.NewestFirstIndex),
-		PartitionKey:   &awsdynamodb.Attribute{Name: jsii.String(api.FeedAttribute), Type: awsdynamodb.AttributeType_STRING},
-		SortKey:        &awsdynamodb.Attribute{Name: jsii.String(api.CreatedAtAttribute), Type: awsdynamodb.AttributeType_STRING},
+		IndexName:      jsii.String(bashoutter.NewestFirstIndex),
+		PartitionKey:   &awsdynamodb.Attribute{Name: jsii.String(bashoutter.FeedAttribute), Type: awsdynamodb.AttributeType_STRING},
+		SortKey:        &awsdynamodb.Attribute{Name: jsii.String(bashoutter.CreatedAtAttribute), Type: awsdynamodb.AttributeType_STRING},
 		ProjectionType: awsdynamodb.ProjectionType_ALL,
 	})
 	return table
@@ -114,7 +114,7 @@ func haikuFunctions(stack awscdk.Stack, table awsdynamodb.Table) map[string]cons
 		})
 		resource := table.TableArn()
 		if r.index {
-			resource = jsii.String(*table.TableArn() + "/index/" + api.NewestFirstIndex)
+			resource = jsii.String(*table.TableArn() + "/index/" + bashoutter.NewestFirstIndex)
 		}
 		fn.Role().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Actions:   jsii.Strings(r.action),
@@ -130,7 +130,7 @@ func haikuFunctions(stack awscdk.Stack, table awsdynamodb.Table) map[string]cons
 // stage with throttling (a loop cannot run up a bill) and access logs.
 func haikuAPI(stack awscdk.Stack, id string, siteURL *string, functions map[string]constructs.GoFunction) (awsapigatewayv2.HttpApi, *string) {
 	methods := []awsapigatewayv2.CorsHttpMethod{awsapigatewayv2.CorsHttpMethod_OPTIONS}
-	for _, m := range api.CorsAllowMethods {
+	for _, m := range bashoutter.CorsAllowMethods {
 		methods = append(methods, awsapigatewayv2.CorsHttpMethod(m))
 	}
 	httpAPI := awsapigatewayv2.NewHttpApi(stack, jsii.String("BashoutterApi"), &awsapigatewayv2.HttpApiProps{
@@ -138,7 +138,7 @@ func haikuAPI(stack awscdk.Stack, id string, siteURL *string, functions map[stri
 		CorsPreflight: &awsapigatewayv2.CorsPreflightOptions{
 			AllowOrigins: &[]*string{siteURL},
 			AllowMethods: &methods,
-			AllowHeaders: jsii.Strings(api.CorsAllowHeaders...),
+			AllowHeaders: jsii.Strings(bashoutter.CorsAllowHeaders...),
 			MaxAge:       awscdk.Duration_Hours(jsii.Number(1)),
 		},
 		CreateDefaultStage: jsii.Bool(false), // the stage below has throttling and access logs
@@ -158,9 +158,9 @@ func haikuAPI(stack awscdk.Stack, id string, siteURL *string, functions map[stri
 	stage := httpAPI.AddStage(jsii.String("DefaultStage"), &awsapigatewayv2.HttpStageOptions{
 		StageName:  jsii.String("$default"),
 		AutoDeploy: jsii.Bool(true),
-		Throttle: &awsapigatewayv2.ThrottleSettings{
-			RateLimit:  jsii.Number(api.StageRateLimit),
-			BurstLimit: jsii.Number(api.StageBurstLimit),
+		Throttle: &awsapigatewayv2.ThrottleSettings{ // a loop cannot run up a bill
+			RateLimit:  jsii.Number(bashoutter.StageRateLimit),
+			BurstLimit: jsii.Number(bashoutter.StageBurstLimit),
 		},
 		AccessLogSettings: &accessLogSettings{destination: awsapigatewayv2.NewLogGroupLogDestination(accessLogs)},
 	})

@@ -7,17 +7,17 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 
-	"github.com/intro-aws-go/intro-aws-go/handson/bashoutter/api"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/bashoutter"
 )
 
-func bashoutter(t *testing.T, key string, props BashoutterStackProps) *synthesized {
+func synthBashoutter(t *testing.T, key string, props BashoutterStackProps) *synthesized {
 	return synth(t, "Bashoutter/"+key, func(app awscdk.App) awscdk.Stack {
 		return NewBashoutterStack(app, "Bashoutter", &props)
 	})
 }
 
 func bashoutterDefault(t *testing.T) *synthesized {
-	return bashoutter(t, "default", BashoutterStackProps{})
+	return synthBashoutter(t, "default", BashoutterStackProps{})
 }
 
 func TestBashoutterTableListsNewestFirst(t *testing.T) {
@@ -28,10 +28,10 @@ func TestBashoutterTableListsNewestFirst(t *testing.T) {
 		t.Errorf("table keys %s billing %v, want item_id, on demand", jsonText(p["KeySchema"]), p["BillingMode"])
 	}
 	gsi := dig(p, "GlobalSecondaryIndexes", 0)
-	want := `[{"AttributeName":"` + api.FeedAttribute + `","KeyType":"HASH"},{"AttributeName":"` + api.CreatedAtAttribute + `","KeyType":"RANGE"}]`
-	if dig(gsi, "IndexName") != api.NewestFirstIndex || jsonText(dig(gsi, "KeySchema")) != want ||
+	want := `[{"AttributeName":"` + bashoutter.FeedAttribute + `","KeyType":"HASH"},{"AttributeName":"` + bashoutter.CreatedAtAttribute + `","KeyType":"RANGE"}]`
+	if dig(gsi, "IndexName") != bashoutter.NewestFirstIndex || jsonText(dig(gsi, "KeySchema")) != want ||
 		dig(gsi, "Projection", "ProjectionType") != "ALL" {
-		t.Errorf("index %s, want %s keyed %s projecting all", jsonText(gsi), api.NewestFirstIndex, want)
+		t.Errorf("index %s, want %s keyed %s projecting all", jsonText(gsi), bashoutter.NewestFirstIndex, want)
 	}
 }
 
@@ -42,8 +42,8 @@ func TestBashoutterRoutesHaveLeastPrivilegeFunctions(t *testing.T) {
 	integrations := s.resources("AWS::ApiGatewayV2::Integration")
 	tableID, _ := onlyResource(t, s, "AWS::DynamoDB::Table")
 	wantAction := map[string]string{
-		api.RouteList: "dynamodb:Query", api.RoutePost: "dynamodb:PutItem",
-		api.RouteLike: "dynamodb:UpdateItem", api.RouteDelete: "dynamodb:DeleteItem",
+		bashoutter.RouteList: "dynamodb:Query", bashoutter.RoutePost: "dynamodb:PutItem",
+		bashoutter.RouteLike: "dynamodb:UpdateItem", bashoutter.RouteDelete: "dynamodb:DeleteItem",
 	}
 	var routeKeys []string
 	for _, route := range s.resources("AWS::ApiGatewayV2::Route") {
@@ -81,20 +81,20 @@ func TestBashoutterRoutesHaveLeastPrivilegeFunctions(t *testing.T) {
 			}
 		}
 		resource := `{"Fn::GetAtt":["` + tableID + `","Arn"]}`
-		if key == api.RouteList {
-			resource = `{"Fn::Join":["",[{"Fn::GetAtt":["` + tableID + `","Arn"]},"/index/` + api.NewestFirstIndex + `"]]}`
+		if key == bashoutter.RouteList {
+			resource = `{"Fn::Join":["",[{"Fn::GetAtt":["` + tableID + `","Arn"]},"/index/` + bashoutter.NewestFirstIndex + `"]]}`
 		}
 		if want := `"` + wantAction[key] + `" on ` + resource; len(data) != 1 || data[0] != want {
 			t.Errorf("%s may %v; want only %s", key, data, want)
 		}
 	}
 	sort.Strings(routeKeys)
-	want := append([]string(nil), api.Routes...)
+	want := append([]string(nil), bashoutter.Routes...)
 	sort.Strings(want)
 	if strings.Join(routeKeys, ",") != strings.Join(want, ",") {
 		t.Errorf("routes %v, want the handler's %v", routeKeys, want)
 	}
-	if n := len(functions) - 2; n != len(api.Routes) { // the others: CDK's BucketDeployment handler and bucket auto-delete function
+	if n := len(functions) - 2; n != len(bashoutter.Routes) { // the others: CDK's BucketDeployment handler and bucket auto-delete function
 		t.Errorf("%d haiku functions, want one per route", n)
 	}
 }
@@ -199,7 +199,7 @@ func TestBashoutterUploadsPageAndConfig(t *testing.T) {
 func TestBashoutterGatesPass(t *testing.T) {
 	configs := map[string]*synthesized{
 		"default": bashoutterDefault(t),
-		"pinned":  bashoutter(t, "pinned", BashoutterStackProps{StackProps: pinnedEnv}),
+		"pinned":  synthBashoutter(t, "pinned", BashoutterStackProps{StackProps: pinnedEnv}),
 	}
 	checkServerlessGates(t, configs)
 	for name, s := range configs {

@@ -13,7 +13,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/intro-aws-go/intro-aws-go/constructs"
-	"github.com/intro-aws-go/intro-aws-go/handson/qabot"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/qabot"
 	"github.com/intro-aws-go/intro-aws-go/internal/project"
 )
 
@@ -38,11 +38,12 @@ const (
 )
 
 // qaBotImageContext is what of the repository goes into the image's build context
-// (Docker ignore syntax, applied in order): the module files and handson/qabot/,
-// without tests and test tooling, so that only a change to what the image runs
-// rebuilds it.
+// (Docker ignore syntax, applied in order): the module files, handson/qabot/ and its
+// contract handson/contracts/qabot/, without tests and test tooling, so that only a
+// change to what the image runs rebuilds it.
 var qaBotImageContext = []string{
 	"*", "!go.mod", "!go.sum", "!handson", "handson/*", "!handson/qabot",
+	"!handson/contracts", "handson/contracts/*", "!handson/contracts/qabot",
 	"**/*_test.go", "**/testdata",
 }
 

@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"context"
+	"os/exec"
 	"sort"
 	"strings"
 	"testing"
@@ -16,7 +17,8 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/intro-aws-go/intro-aws-go/handson/qabot"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/qabot"
+	"github.com/intro-aws-go/intro-aws-go/internal/project"
 	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
 )
 
@@ -160,14 +162,33 @@ func TestQaBotImageContextIsTheWorkerOnly(t *testing.T) {
 	files := map[string]bool{}
 	for _, f := range img.Files {
 		files[f] = true
-		ok := f == "go.mod" || f == "go.sum" || strings.HasPrefix(f, "handson/qabot/")
+		ok := f == "go.mod" || f == "go.sum" || strings.HasPrefix(f, "handson/qabot/") || strings.HasPrefix(f, "handson/contracts/qabot/")
 		if !ok || strings.HasSuffix(f, "_test.go") || strings.Contains(f, "/testdata/") || strings.Contains(f, "/tinymodel/") {
-			t.Errorf("build context holds %s: only go.mod, go.sum and handson/qabot/ (no tests or test tooling) belong there", f)
+			t.Errorf("build context holds %s: only go.mod, go.sum, handson/qabot/ and handson/contracts/qabot/ (no tests or test tooling) belong there", f)
 		}
 	}
-	for _, want := range []string{"go.mod", "go.sum", qaBotDockerfile, "handson/qabot/worker/main.go", "handson/qabot/qa/qa.go", "handson/qabot/qabot.go"} {
+	for _, want := range []string{"go.mod", "go.sum", qaBotDockerfile, "handson/qabot/worker/main.go", "handson/qabot/qa/qa.go", "handson/contracts/qabot/qabot.go"} {
 		if !files[want] {
 			t.Errorf("build context lacks %s; it has %v", want, img.Files)
+		}
+	}
+	// Every package of this module that the worker imports is in the context, or the
+	// image's `go build` fails at deploy time.
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", "../handson/qabot/worker").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pkg := range strings.Fields(string(out)) {
+		dir, ok := strings.CutPrefix(pkg, project.ModulePath+"/")
+		if !ok {
+			continue
+		}
+		found := false
+		for f := range files {
+			found = found || strings.HasPrefix(f, dir+"/") && !strings.Contains(strings.TrimPrefix(f, dir+"/"), "/")
+		}
+		if !found {
+			t.Errorf("the worker imports %s, which is not in the image's build context", pkg)
 		}
 	}
 }

@@ -14,10 +14,10 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/intro-aws-go/intro-aws-go/constructs"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/simplebatch"
 	"github.com/intro-aws-go/intro-aws-go/internal/handsons"
 	"github.com/intro-aws-go/intro-aws-go/internal/instancetype"
 	"github.com/intro-aws-go/intro-aws-go/internal/project"
-	"github.com/intro-aws-go/intro-aws-go/internal/simplebatch"
 )
 
 const (
@@ -70,10 +70,10 @@ func NewSimpleBatchStack(scope cdkconstructs.Construct, id string, props *Simple
 	output(stack, "JobQueueArn", queue.JobQueueArn(), "Job queue to submit the training jobs to")
 	output(stack, "JobDefinitionArn", job.definition.JobDefinitionArn(), "Job definition of the MNIST training container")
 	output(stack, "LogGroupName", job.logGroup.LogGroupName(), "CloudWatch Logs group of the training jobs")
-	ssmParameter(stack, "BucketNameParameter", simplebatch.ParamBucketName, bucket.BucketName())
-	ssmParameter(stack, "JobQueueArnParameter", simplebatch.ParamJobQueueArn, queue.JobQueueArn())
-	ssmParameter(stack, "JobDefinitionArnParameter", simplebatch.ParamJobDefinitionArn, job.definition.JobDefinitionArn())
-	ssmParameter(stack, "LogGroupNameParameter", simplebatch.ParamLogGroupName, job.logGroup.LogGroupName())
+	ssmParameter(stack, "BucketNameParameter", simplebatch.ParameterName(simplebatch.ParamBucketName), bucket.BucketName())
+	ssmParameter(stack, "JobQueueArnParameter", simplebatch.ParameterName(simplebatch.ParamJobQueueArn), queue.JobQueueArn())
+	ssmParameter(stack, "JobDefinitionArnParameter", simplebatch.ParameterName(simplebatch.ParamJobDefinitionArn), job.definition.JobDefinitionArn())
+	ssmParameter(stack, "LogGroupNameParameter", simplebatch.ParameterName(simplebatch.ParamLogGroupName), job.logGroup.LogGroupName())
 
 	suppressSimpleBatchNag(stack, bucket, job, computeEnv)
 	return stack

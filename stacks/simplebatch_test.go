@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/intro-aws-go/intro-aws-go/internal/simplebatch"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/simplebatch"
 )
 
 // simpleBatch synthesizes SimpleBatch with the given props once per distinct key. The
@@ -275,10 +275,10 @@ func TestSimpleBatchQueueCancelsJobsThatCanNeverStart(t *testing.T) {
 func TestSimpleBatchParametersAndOutputs(t *testing.T) {
 	s := simpleBatchDefault(t)
 	want := map[string]string{
-		simplebatch.ParamBucketName:       `{"Ref":"` + s.logicalID(t, "AWS::S3::Bucket") + `"}`,
-		simplebatch.ParamJobQueueArn:      `{"Fn::GetAtt":["` + s.logicalID(t, "AWS::Batch::JobQueue") + `","JobQueueArn"]}`,
-		simplebatch.ParamJobDefinitionArn: `{"Ref":"` + s.logicalID(t, "AWS::Batch::JobDefinition") + `"}`,
-		simplebatch.ParamLogGroupName:     `{"Ref":"` + jobLogGroupID(t, s) + `"}`,
+		simplebatch.ParameterName(simplebatch.ParamBucketName):       `{"Ref":"` + s.logicalID(t, "AWS::S3::Bucket") + `"}`,
+		simplebatch.ParameterName(simplebatch.ParamJobQueueArn):      `{"Fn::GetAtt":["` + s.logicalID(t, "AWS::Batch::JobQueue") + `","JobQueueArn"]}`,
+		simplebatch.ParameterName(simplebatch.ParamJobDefinitionArn): `{"Ref":"` + s.logicalID(t, "AWS::Batch::JobDefinition") + `"}`,
+		simplebatch.ParameterName(simplebatch.ParamLogGroupName):     `{"Ref":"` + jobLogGroupID(t, s) + `"}`,
 	}
 	got := map[string]string{}
 	for _, p := range s.resources("AWS::SSM::Parameter") {
@@ -294,11 +294,11 @@ func TestSimpleBatchParametersAndOutputs(t *testing.T) {
 		}
 	}
 	if len(got) != len(want) {
-		t.Errorf("SSM parameters %v, want exactly %d under %s", keys(toAny(got)), len(want), simplebatch.ParamPrefix)
+		t.Errorf("SSM parameters %v, want exactly %d under %s", keys(toAny(got)), len(want), simplebatch.ParameterPrefix)
 	}
 	for name, param := range map[string]string{
-		"BucketName": simplebatch.ParamBucketName, "JobQueueArn": simplebatch.ParamJobQueueArn,
-		"JobDefinitionArn": simplebatch.ParamJobDefinitionArn, "LogGroupName": simplebatch.ParamLogGroupName,
+		"BucketName": simplebatch.ParameterName(simplebatch.ParamBucketName), "JobQueueArn": simplebatch.ParameterName(simplebatch.ParamJobQueueArn),
+		"JobDefinitionArn": simplebatch.ParameterName(simplebatch.ParamJobDefinitionArn), "LogGroupName": simplebatch.ParameterName(simplebatch.ParamLogGroupName),
 	} {
 		if o := jsonText(s.output(t, name)); o != want[param] {
 			t.Errorf("output %s = %s, want %s", name, o, want[param])

@@ -19,70 +19,76 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"os/signal"
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/intro-aws-go/intro-aws-go/handson/bashoutter/api"
 	"github.com/intro-aws-go/intro-aws-go/handson/bashoutter/local"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/bashoutter"
 	"github.com/intro-aws-go/intro-aws-go/internal/awsenv"
 	"github.com/intro-aws-go/intro-aws-go/internal/cli"
-	"github.com/intro-aws-go/intro-aws-go/internal/handsons"
 	"github.com/intro-aws-go/intro-aws-go/internal/project"
 	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
 	"github.com/intro-aws-go/intro-aws-go/internal/textcheck"
 )
 
-const usage = `usage: bashoutter <command> [flags]
+func main() { cli.Main(newProgram()) }
 
-commands:
-  post-many N [--concurrency C]   post N haiku, C at a time (default 5)
-  list [--limit N]                print the newest haiku (default 20)
-  clear                           delete every haiku
-  local [--port P] [--api-port Q] run the page and the API on localhost against a local DynamoDB (moto)
-
-flags of post-many, list and clear:
-  --api-url URL   the API to call (default: the Bashoutter stack's ApiUrl output)
-`
-
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
-}
-
-// run is the whole command; it returns the exit code.
+// run is the whole client; it returns the exit code (the tests call it).
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return cli.Run(ctx, args, stdout, stderr, usage, dispatch)
+	return newProgram().Run(ctx, args, strings.NewReader(""), stdout, stderr)
 }
 
-func dispatch(ctx context.Context, args []string, stdout io.Writer) error {
-	switch cmd, rest := args[0], args[1:]; cmd {
-	case "post-many":
-		return postMany(ctx, rest, stdout)
-	case "list":
-		return list(ctx, rest, stdout)
-	case "clear":
-		return clearAll(ctx, rest, stdout)
-	case "local":
-		return runLocal(ctx, rest, stdout)
-	default:
-		return fmt.Errorf("unknown command %q: the commands are post-many, list, clear and local (bashoutter --help)", cmd)
+// flags are every command's flags.
+type flags struct {
+	apiURL             string
+	concurrency, limit int
+	yes                bool
+	port, apiPort      int
+}
+
+func newProgram() *cli.Program {
+	f := &flags{}
+	apiURL := func(fs *flag.FlagSet) {
+		fs.StringVar(&f.apiURL, "api-url", "", "the API to call, e.g. the local mode's http://127.0.0.1:8081 (default: the Bashoutter stack's ApiUrl output)")
 	}
-}
-
-// flags parses a subcommand's flags; positional arguments may come before them.
-func flags(name string, args []string, define func(*flag.FlagSet)) ([]string, error) {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	define(fs)
-	return cli.Parse(fs, args, "bashoutter --help")
+	return &cli.Program{
+		Name:    "bashoutter",
+		Summary: "the client of hands-on #6 (Bashoutter), in place of the course's client.py",
+		Commands: []*cli.Command{
+			{Name: "post-many", Args: "N", MinArgs: 1, MaxArgs: 1, Summary: "post N haiku, C at a time (watch Lambda scale out)",
+				Example: "bashoutter post-many 100 --concurrency 10",
+				Flags: func(fs *flag.FlagSet) {
+					apiURL(fs)
+					fs.IntVar(&f.concurrency, "concurrency", 5, "send at most `C` requests at once (1 to 64)")
+				},
+				Run: f.postMany},
+			{Name: "list", Summary: "print the newest haiku", Example: "bashoutter list --limit 5",
+				Flags: func(fs *flag.FlagSet) {
+					apiURL(fs)
+					fs.IntVar(&f.limit, "limit", bashoutter.DefaultPageSize, fmt.Sprintf("show the newest `N` (1 to %d)", bashoutter.MaxPageSize))
+				},
+				Run: f.list},
+			{Name: "clear", Summary: "delete every haiku (asks first unless --yes)", Example: "bashoutter clear --yes",
+				Flags: func(fs *flag.FlagSet) {
+					apiURL(fs)
+					fs.BoolVar(&f.yes, "yes", false, "do not ask for confirmation")
+				},
+				Run: f.clear},
+			{Name: "local", Summary: "run the page and the API on localhost against a local DynamoDB (moto); nothing in AWS",
+				Example: "bashoutter local --port 8090 --api-port 8091",
+				Flags: func(fs *flag.FlagSet) {
+					fs.IntVar(&f.port, "port", 8080, "the page's `PORT` on 127.0.0.1")
+					fs.IntVar(&f.apiPort, "api-port", 8081, "the API's `PORT` on 127.0.0.1")
+				},
+				Run: f.runLocal},
+		},
+	}
 }
 
 // client calls the haiku API.
@@ -91,76 +97,100 @@ type client struct {
 	http *http.Client
 }
 
-func newClient(ctx context.Context, apiURL string) (*client, error) {
-	if apiURL == "" {
-		cfg, err := awsenv.Load(ctx, "", "")
+// newClient finds the API: --api-url, else the stack's output.
+func newClient(ctx context.Context, c *cli.Call, apiURL string) (*client, error) {
+	if apiURL != "" {
+		if err := checkURL(apiURL); err != nil {
+			return nil, err
+		}
+	} else {
+		cfg, err := c.AWS(ctx)
 		if err != nil {
 			return nil, err
 		}
-		if apiURL, err = awsenv.Output(ctx, cfg, handsons.Bashoutter, "ApiUrl"); err != nil {
+		if apiURL, err = awsenv.Output(ctx, cfg, bashoutter.StackName, bashoutter.OutputApiUrl); err != nil {
 			return nil, err
 		}
 	}
+	return &client{base: strings.TrimRight(apiURL, "/"), http: &http.Client{Timeout: 30 * time.Second}}, nil
+}
+
+func checkURL(apiURL string) error {
 	u, err := url.Parse(apiURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("--api-url %q is not an http(s) URL, e.g. https://abc123.execute-api.ap-northeast-1.amazonaws.com", apiURL)
+		return cli.Usagef("--api-url %q is not an http(s) URL, e.g. https://abc123.execute-api.ap-northeast-1.amazonaws.com", apiURL)
 	}
-	return &client{base: strings.TrimRight(apiURL, "/"), http: &http.Client{Timeout: 30 * time.Second}}, nil
+	return nil
 }
 
 // errThrottled is API Gateway's 429: the stage's rate limit.
 var errThrottled = errors.New("throttled")
 
-// do sends one request, retrying on 429 with back-off, and decodes a JSON answer into
-// out (when not nil). It reports how many attempts were throttled.
+// throttleBackoff is the AWS SDK's back-off (exponential, full jitter), for API
+// Gateway's 429s, which a plain HTTP client has to retry itself.
+var throttleBackoff = retry.NewExponentialJitterBackoff(5 * time.Second)
+
+const maxTries = 7
+
+// do sends one request, again after each 429 with back-off (at most maxTries in
+// all), and decodes a JSON answer into out (when not nil). It reports how many
+// attempts were throttled.
 func (c *client) do(ctx context.Context, method, path string, body, out any) (throttled int, err error) {
 	var payload []byte
 	if body != nil {
 		payload, _ = json.Marshal(body)
 	}
-	wait := 200 * time.Millisecond
-	for attempt := 0; ; attempt++ {
-		req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(payload))
-		if err != nil {
+	for attempt := 1; ; attempt++ {
+		raw, err := c.send(ctx, method, path, payload)
+		if !errors.Is(err, errThrottled) {
+			if err == nil && out != nil {
+				if err := json.Unmarshal(raw, out); err != nil {
+					return throttled, fmt.Errorf("%s %s: the answer is not the API's JSON (%v): is --api-url the Bashoutter API?", method, path, err)
+				}
+			}
 			return throttled, err
 		}
-		if body != nil {
-			req.Header.Set("Content-Type", "application/json")
+		if throttled++; attempt == maxTries {
+			return throttled, fmt.Errorf("%w after %d tries", err, attempt)
 		}
-		resp, err := c.http.Do(req)
-		if err != nil {
-			return throttled, fmt.Errorf("%s %s: %w", method, path, err)
+		wait, _ := throttleBackoff.BackoffDelay(attempt, err)
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return throttled, ctx.Err()
 		}
-		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		resp.Body.Close()
-		switch {
-		case resp.StatusCode == http.StatusTooManyRequests:
-			throttled++
-			if attempt == 6 {
-				return throttled, fmt.Errorf("%s %s: %w (HTTP 429) after %d tries", method, path, errThrottled, attempt+1)
-			}
-			select {
-			case <-time.After(wait):
-			case <-ctx.Done():
-				return throttled, ctx.Err()
-			}
-			wait *= 2
-			continue
-		case resp.StatusCode >= 300:
-			var m struct{ Message string }
-			_ = json.Unmarshal(raw, &m)
-			if m.Message == "" {
-				m.Message = strings.TrimSpace(string(raw))
-			}
-			return throttled, &httpError{status: resp.StatusCode, message: fmt.Sprintf("%s %s: HTTP %d: %s", method, path, resp.StatusCode, m.Message)}
-		}
-		if out != nil {
-			if err := json.Unmarshal(raw, out); err != nil {
-				return throttled, fmt.Errorf("%s %s: the answer is not the API's JSON (%v): is --api-url the Bashoutter API?", method, path, err)
-			}
-		}
-		return throttled, nil
 	}
+}
+
+// send makes one request and returns the answer's body (at most 1 MiB).
+func (c *client) send(ctx context.Context, method, path string, payload []byte) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(payload))
+	if err != nil {
+		return nil, err
+	}
+	if payload != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("%s %s: %w", method, path, err)
+	case resp.StatusCode == http.StatusTooManyRequests:
+		return nil, fmt.Errorf("%s %s: %w (HTTP 429)", method, path, errThrottled)
+	case resp.StatusCode >= 300:
+		var m struct{ Message string }
+		_ = json.Unmarshal(raw, &m)
+		if m.Message == "" {
+			m.Message = strings.TrimSpace(string(raw))
+		}
+		return nil, &httpError{status: resp.StatusCode, message: fmt.Sprintf("%s %s: HTTP %d: %s", method, path, resp.StatusCode, m.Message)}
+	}
+	return raw, nil
 }
 
 type httpError struct {
@@ -173,75 +203,62 @@ func (e *httpError) Error() string { return e.message }
 // The course's haiku (Matsuo Bashō).
 var basho = map[string]string{"username": "松尾芭蕉", "first": "閑さや", "second": "岩にしみ入る", "third": "蝉の声"}
 
-func postMany(ctx context.Context, args []string, stdout io.Writer) error {
-	var apiURL string
-	var concurrency int
-	pos, err := flags("post-many", args, func(fs *flag.FlagSet) {
-		fs.StringVar(&apiURL, "api-url", "", "")
-		fs.IntVar(&concurrency, "concurrency", 5, "")
-	})
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return errors.New("post-many: give the number of haiku, e.g. post-many 100")
-	}
-	n, err := strconv.Atoi(pos[0])
+func (f *flags) postMany(ctx context.Context, call *cli.Call) error {
+	n, err := strconv.Atoi(call.Args[0])
 	if err != nil || n < 1 || n > 100000 {
-		return fmt.Errorf("post-many %s: the number must be from 1 to 100000", pos[0])
+		return cli.Usagef("post-many %s: the number must be from 1 to 100000", call.Args[0])
 	}
-	if concurrency < 1 || concurrency > 64 {
-		return fmt.Errorf("--concurrency %d: use 1 to 64", concurrency)
+	if f.concurrency < 1 || f.concurrency > 64 {
+		return cli.Usagef("--concurrency %d: use 1 to 64", f.concurrency)
 	}
-	c, err := newClient(ctx, apiURL)
+	c, err := newClient(ctx, call, f.apiURL)
 	if err != nil {
 		return err
 	}
 	start := time.Now()
 	var throttled atomic.Int64
-	created, err := cli.Parallel(ctx, n, concurrency, func(int) error {
+	created, err := cli.Parallel(ctx, n, f.concurrency, func(int) error {
 		th, err := c.do(ctx, http.MethodPost, "/haiku", basho, nil)
 		throttled.Add(int64(th))
 		if err == nil {
-			fmt.Fprint(stdout, ".")
+			fmt.Fprint(call.Stdout, ".")
 		}
 		return err
 	})
 	elapsed := time.Since(start)
-	fmt.Fprintf(stdout, "\nPosted %d of %d haiku to %s in %.1fs (%.0f/s), %d at a time.\n",
-		created, n, c.base, elapsed.Seconds(), float64(created)/elapsed.Seconds(), concurrency)
+	fmt.Fprintf(call.Stdout, "\nPosted %d of %d haiku to %s in %.1fs (%.0f/s), %d at a time.\n",
+		created, n, c.base, elapsed.Seconds(), float64(created)/elapsed.Seconds(), f.concurrency)
 	if th := throttled.Load(); th > 0 {
-		fmt.Fprintf(stdout, "%d requests were throttled (HTTP 429: the API stage limits the request rate) and retried.\n", th)
+		fmt.Fprintf(call.Stdout, "%d requests were throttled (HTTP 429: the API stage limits the request rate) and retried.\n", th)
+	}
+	if err != nil && ctx.Err() != nil {
+		return cli.Interrupted(fmt.Sprintf("%d of %d haiku were posted", created, n))
 	}
 	return err
 }
 
-func list(ctx context.Context, args []string, stdout io.Writer) error {
-	var apiURL string
-	var limit int
-	if _, err := flags("list", args, func(fs *flag.FlagSet) {
-		fs.StringVar(&apiURL, "api-url", "", "")
-		fs.IntVar(&limit, "limit", api.DefaultPageSize, "")
-	}); err != nil {
-		return err
+func (f *flags) list(ctx context.Context, call *cli.Call) error {
+	if f.limit < 1 || f.limit > bashoutter.MaxPageSize {
+		return cli.Usagef("--limit %d: give 1 to %d", f.limit, bashoutter.MaxPageSize)
 	}
-	c, err := newClient(ctx, apiURL)
+	c, err := newClient(ctx, call, f.apiURL)
 	if err != nil {
 		return err
 	}
-	var page api.Page
-	if _, err := c.do(ctx, http.MethodGet, "/haiku?limit="+strconv.Itoa(limit), nil, &page); err != nil {
+	var page bashoutter.Page
+	if _, err := c.do(ctx, http.MethodGet, "/haiku?limit="+strconv.Itoa(f.limit), nil, &page); err != nil {
 		return err
 	}
 	for _, h := range page.Items {
-		fmt.Fprintf(stdout, "%s  %s %s %s  — %s  ♥%d  %s\n", h.CreatedAt, shown(h.First), shown(h.Second), shown(h.Third), shown(h.Username), h.Likes, h.ItemID)
+		fmt.Fprintf(call.Stdout, "%s  %s %s %s  — %s  ♥%d  %s\n", h.CreatedAt, shown(h.First), shown(h.Second), shown(h.Third), shown(h.Username), h.Likes, h.ItemID)
 	}
-	if len(page.Items) == 0 {
-		fmt.Fprintln(stdout, "No haiku yet.")
-	} else if page.Next != "" && limit < api.MaxPageSize {
-		fmt.Fprintf(stdout, "(more: list --limit %d shows up to %d at once)\n", api.MaxPageSize, api.MaxPageSize)
-	} else if page.Next != "" {
-		fmt.Fprintf(stdout, "(more: the API gives at most %d at once; the page's \"More\" button pages through all)\n", api.MaxPageSize)
+	switch {
+	case len(page.Items) == 0:
+		fmt.Fprintln(call.Stdout, "No haiku yet.")
+	case page.Next != "" && f.limit < bashoutter.MaxPageSize:
+		fmt.Fprintf(call.Stdout, "(more: list --limit %d shows up to %d at once)\n", bashoutter.MaxPageSize, bashoutter.MaxPageSize)
+	case page.Next != "":
+		fmt.Fprintf(call.Stdout, "(more: the API gives at most %d at once; the page's \"More\" button pages through all)\n", bashoutter.MaxPageSize)
 	}
 	return nil
 }
@@ -256,51 +273,85 @@ func shown(s string) string {
 	return s
 }
 
-// clearAll deletes page after page until the API lists nothing.
-func clearAll(ctx context.Context, args []string, stdout io.Writer) error {
-	var apiURL string
-	if _, err := flags("clear", args, func(fs *flag.FlagSet) { fs.StringVar(&apiURL, "api-url", "", "") }); err != nil {
-		return err
-	}
-	c, err := newClient(ctx, apiURL)
+// clear lists every haiku, asks (unless --yes), and deletes them; only the haiku
+// the API really deleted are counted (a 404: someone deleted it meanwhile).
+func (f *flags) clear(ctx context.Context, call *cli.Call) error {
+	c, err := newClient(ctx, call, f.apiURL)
 	if err != nil {
 		return err
 	}
-	deleted := 0
-	for {
-		var page api.Page
-		if _, err := c.do(ctx, http.MethodGet, "/haiku?limit="+strconv.Itoa(api.MaxPageSize), nil, &page); err != nil {
-			return err
+	ids, err := c.allIDs(ctx)
+	if err != nil || len(ids) == 0 {
+		if err == nil {
+			fmt.Fprintf(call.Stdout, "No haiku to delete at %s.\n", c.base)
 		}
-		if len(page.Items) == 0 {
-			break
-		}
-		if _, err := cli.Parallel(ctx, len(page.Items), 5, func(i int) error {
-			_, err := c.do(ctx, http.MethodDelete, "/haiku/"+url.PathEscape(page.Items[i].ItemID), nil, nil)
-			var he *httpError
-			if errors.As(err, &he) && he.status == http.StatusNotFound {
-				return nil // deleted meanwhile by someone else
+		return err
+	}
+	if !f.yes {
+		if ok, err := cli.Confirm(call, fmt.Sprintf("Delete all %d haiku at %s?", len(ids), c.base)); !ok {
+			if err == nil {
+				fmt.Fprintln(call.Stdout, "Nothing deleted.")
+				err = cli.ErrReported
 			}
 			return err
-		}); err != nil {
-			return err
 		}
-		deleted += len(page.Items)
-		fmt.Fprint(stdout, ".")
 	}
-	fmt.Fprintf(stdout, "\nDeleted %d haiku; the table is empty.\n", deleted)
-	return nil
+	deleted, gone, err := c.deleteAll(ctx, ids, call.Stdout)
+	fmt.Fprintf(call.Stdout, "\nDeleted %d haiku", deleted)
+	if gone > 0 {
+		fmt.Fprintf(call.Stdout, " (%d more were already gone)", gone)
+	}
+	fmt.Fprintln(call.Stdout, ".")
+	if err != nil && ctx.Err() != nil {
+		return cli.Interrupted(fmt.Sprintf("%d of %d haiku deleted", deleted, len(ids)))
+	}
+	return err
+}
+
+// allIDs pages through the whole table.
+func (c *client) allIDs(ctx context.Context) ([]string, error) {
+	var ids []string
+	next := ""
+	for {
+		var page bashoutter.Page
+		path := "/haiku?limit=" + strconv.Itoa(bashoutter.MaxPageSize)
+		if next != "" {
+			path += "&next=" + url.QueryEscape(next)
+		}
+		if _, err := c.do(ctx, http.MethodGet, path, nil, &page); err != nil {
+			return nil, err
+		}
+		for _, h := range page.Items {
+			ids = append(ids, h.ItemID)
+		}
+		if next = page.Next; next == "" {
+			return ids, nil
+		}
+	}
+}
+
+// deleteAll deletes ids, 5 at a time: deleted counts 2xx answers, gone 404s.
+func (c *client) deleteAll(ctx context.Context, ids []string, progress io.Writer) (deleted, gone int, err error) {
+	var goneCount atomic.Int64
+	done, err := cli.Parallel(ctx, len(ids), 5, func(i int) error {
+		_, err := c.do(ctx, http.MethodDelete, "/haiku/"+url.PathEscape(ids[i]), nil, nil)
+		var he *httpError
+		if errors.As(err, &he) && he.status == http.StatusNotFound {
+			goneCount.Add(1)
+			return nil
+		}
+		if err == nil {
+			fmt.Fprint(progress, ".")
+		}
+		return err
+	})
+	gone = int(goneCount.Load())
+	return done - gone, gone, err
 }
 
 // runLocal is `make bashoutter-local`: moto's DynamoDB, the table, the page and the API.
-func runLocal(ctx context.Context, args []string, stdout io.Writer) error {
-	var port, apiPort int
-	if _, err := flags("local", args, func(fs *flag.FlagSet) {
-		fs.IntVar(&port, "port", 8080, "")
-		fs.IntVar(&apiPort, "api-port", 8081, "")
-	}); err != nil {
-		return err
-	}
+func (f *flags) runLocal(ctx context.Context, call *cli.Call) error {
+	port, apiPort, stdout := f.port, f.apiPort, call.Stdout
 	root, err := project.Root()
 	if err != nil {
 		return err
@@ -325,8 +376,8 @@ func runLocal(ctx context.Context, args []string, stdout io.Writer) error {
 	defer servers.Close()
 	fmt.Fprintf(stdout, "Bashoutter runs locally (DynamoDB: moto at %s, nothing in AWS).\n", moto.Endpoint)
 	fmt.Fprintf(stdout, "  page: %s (or %s)\n  API:  %s  (try: curl %s/haiku)\n", servers.SiteURL, servers.LocalhostURL, servers.APIURL, servers.APIURL)
-	fmt.Fprintf(stdout, "  load: go run ./cmd/bashoutter post-many 50 --api-url %s\n", servers.APIURL)
-	fmt.Fprintf(stdout, "The API is throttled as in AWS: %d requests/s, bursts of %d.\n", api.StageRateLimit, api.StageBurstLimit)
+	fmt.Fprintf(stdout, "  load: bin/bashoutter post-many 50 --api-url %s   (or go run ./cmd/bashoutter ...)\n", servers.APIURL)
+	fmt.Fprintf(stdout, "The API is throttled as in AWS: %d requests/s, bursts of %d.\n", bashoutter.StageRateLimit, bashoutter.StageBurstLimit)
 	fmt.Fprintln(stdout, "Ctrl-C stops it; the haiku are forgotten.")
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "\nStopped.")

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/intro-aws-go/intro-aws-go/handson/bashoutter/api"
 	"github.com/intro-aws-go/intro-aws-go/handson/bashoutter/local"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/bashoutter"
+	"github.com/intro-aws-go/intro-aws-go/internal/cli"
 	"github.com/intro-aws-go/intro-aws-go/internal/project"
 	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
 )
@@ -48,7 +51,7 @@ func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
 
 func count(t *testing.T, store *api.Store) int {
 	t.Helper()
-	page, err := store.List(context.Background(), api.MaxPageSize, "")
+	page, err := store.List(context.Background(), bashoutter.MaxPageSize, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,8 +80,8 @@ func TestPostManyListClearThroughTheStackOutput(t *testing.T) {
 		t.Errorf("list = %d\n%s", code, out)
 	}
 
-	code, out, errOut = runCmd(t, "clear")
-	if code != 0 || !strings.Contains(out, "Deleted 30 haiku") {
+	code, out, errOut = runCmd(t, "clear", "--yes")
+	if code != 0 || !strings.Contains(out, "Deleted 30 haiku.") {
 		t.Fatalf("clear = %d\n%s\n%s", code, out, errOut)
 	}
 	if n := count(t, store); n != 0 {
@@ -100,29 +103,113 @@ func TestApiUrlFlagNeedsNoAWS(t *testing.T) {
 	}
 }
 
-// Every mistake ends in one line that says what to do, and exit code 1.
+// Every mistake ends in one line that says what to do: exit 2 for bad usage (checked
+// before anything is sent), 1 for a failure.
 func TestMistakesAreOneLine(t *testing.T) {
 	setup(t) // moto's CloudFormation has no Bashoutter stack
 	cases := map[string]struct {
 		args []string
+		code int
 		want string
 	}{
-		"not deployed":    {[]string{"post-many", "1"}, "error: stack Bashoutter is not deployed in us-east-1: run `npx cdk deploy Bashoutter`"},
-		"no count":        {[]string{"post-many"}, "error: post-many: give the number of haiku"},
-		"bad count":       {[]string{"post-many", "many"}, "error: post-many many: the number must be from 1 to 100000"},
-		"bad flag":        {[]string{"clear", "--force"}, "error: clear: flag provided but not defined: -force"},
-		"bad url":         {[]string{"list", "--api-url", "ftp://x"}, `error: --api-url "ftp://x" is not an http(s) URL`},
-		"unknown":         {[]string{"post"}, `error: unknown command "post"`},
-		"bad concurrency": {[]string{"post-many", "5", "--concurrency", "0"}, "error: --concurrency 0: use 1 to 64"},
+		"not deployed":    {[]string{"post-many", "1"}, 1, "error: stack Bashoutter is not deployed in us-east-1: run `npx cdk deploy Bashoutter`"},
+		"no count":        {[]string{"post-many"}, 2, "error: post-many needs 1 argument: bashoutter post-many N [flags] (see bashoutter post-many --help)"},
+		"bad count":       {[]string{"post-many", "many"}, 2, "error: post-many many: the number must be from 1 to 100000"},
+		"bad flag":        {[]string{"clear", "--force"}, 2, "error: clear: flag provided but not defined: -force (see bashoutter clear --help)"},
+		"extra argument":  {[]string{"clear", "extra"}, 2, "error: clear takes no arguments, got 1 (see bashoutter clear --help)"},
+		"bad url":         {[]string{"list", "--api-url", "ftp://x"}, 2, `error: --api-url "ftp://x" is not an http(s) URL`},
+		"bad limit":       {[]string{"list", "--limit", "500"}, 2, "error: --limit 500: give 1 to 100"},
+		"unknown":         {[]string{"post"}, 2, `error: unknown command "post"`},
+		"bad concurrency": {[]string{"post-many", "5", "--concurrency", "0"}, 2, "error: --concurrency 0: use 1 to 64"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			code, _, errOut := runCmd(t, c.args...)
 			lines := strings.Split(strings.TrimRight(errOut, "\n"), "\n")
-			if code != 1 || len(lines) != 1 || !strings.HasPrefix(lines[0], c.want) {
-				t.Errorf("exit %d, stderr %q; want 1 and one line starting %q", code, errOut, c.want)
+			if code != c.code || len(lines) != 1 || !strings.HasPrefix(lines[0], c.want) {
+				t.Errorf("exit %d, stderr %q; want %d and one line starting %q", code, errOut, c.code, c.want)
 			}
 		})
+	}
+}
+
+// clear asks first (without a terminal it refuses unless --yes), and counts only the
+// haiku it deleted: those deleted by someone else meanwhile (404) are not counted.
+func TestClearAsksAndCountsTrueDeletions(t *testing.T) {
+	_, s, store := setup(t)
+	if code, _, errOut := runCmd(t, "post-many", "5", "--api-url", s.APIURL); code != 0 {
+		t.Fatal(errOut)
+	}
+	if code, _, errOut := runCmd(t, "clear", "--api-url", s.APIURL); code != 2 || errOut != "error: bashoutter clear needs a confirmation: run it in a terminal, or add --yes\n" {
+		t.Errorf("clear without a terminal = %d %q", code, errOut)
+	}
+	if n := count(t, store); n != 5 {
+		t.Fatalf("%d haiku after a refused clear, want 5", n)
+	}
+	cli.IsTerminal = func(io.Reader) bool { return true }
+	t.Cleanup(func() { cli.IsTerminal = terminal })
+	clear := func(answer io.Reader) (int, string, string) {
+		var out, errOut bytes.Buffer
+		code := newProgram().Run(context.Background(), []string{"clear", "--api-url", s.APIURL}, answer, &out, &errOut)
+		return code, out.String(), errOut.String()
+	}
+	if code, out, errOut := clear(strings.NewReader("n\n")); code != 1 || !strings.Contains(errOut, "Delete all 5 haiku at "+s.APIURL+"? Type yes to confirm: ") || !strings.Contains(out, "Nothing deleted.") {
+		t.Errorf("answering n = %d %q %q", code, out, errOut)
+	}
+	// While the learner reads the question, someone else deletes two of the five.
+	answer := &sideEffect{Reader: strings.NewReader("yes\n"), do: func() {
+		page, _ := store.List(context.Background(), 2, "")
+		for _, h := range page.Items {
+			if err := store.Delete(context.Background(), h.ItemID); err != nil {
+				t.Error(err)
+			}
+		}
+	}}
+	if code, out, errOut := clear(answer); code != 0 || !strings.Contains(out, "Deleted 3 haiku (2 more were already gone).") {
+		t.Errorf("clear = %d %q %q", code, out, errOut)
+	}
+	if n := count(t, store); n != 0 {
+		t.Errorf("%d haiku left", n)
+	}
+}
+
+type sideEffect struct {
+	io.Reader
+	do   func()
+	done bool
+}
+
+func (s *sideEffect) Read(p []byte) (int, error) {
+	if !s.done {
+		s.done = true
+		s.do()
+	}
+	return s.Reader.Read(p)
+}
+
+var terminal = cli.IsTerminal
+
+// --region/--profile anywhere, and --help on every command, exit 0.
+func TestGlobalFlagsAndHelp(t *testing.T) {
+	setup(t)
+	t.Setenv("AWS_REGION", "")
+	for _, args := range [][]string{{"--region", "eu-west-1", "list"}, {"list", "--region=eu-west-1"}} {
+		if code, _, errOut := runCmd(t, args...); code != 1 || !strings.HasPrefix(errOut, "error: stack Bashoutter is not deployed in eu-west-1") {
+			t.Errorf("%q = %d %q", args, code, errOut)
+		}
+	}
+	for _, args := range [][]string{{"--profile", "nope", "list"}, {"list", "--profile", "nope"}} {
+		if code, _, errOut := runCmd(t, args...); code != 1 || !strings.HasPrefix(errOut, `error: AWS profile "nope" not found`) {
+			t.Errorf("%q = %d %q", args, code, errOut)
+		}
+	}
+	for _, c := range newProgram().Commands {
+		for _, args := range [][]string{{c.Name, "--help"}, {"help", c.Name}, {c.Name, "-h", "--region", "x"}} {
+			code, out, errOut := runCmd(t, args...)
+			if code != 0 || errOut != "" || !strings.Contains(out, "bashoutter "+c.Name+": ") || !strings.Contains(out, "Example:\n  bashoutter "+c.Name) {
+				t.Errorf("%q = %d %q\n%s", args, code, errOut, out)
+			}
+		}
 	}
 }
 

@@ -16,8 +16,8 @@ import (
 
 // livePrices replaces the table's EC2 instance prices with the Price List API's, for
 // the instance types the stacks use. The API lives in us-east-1 whatever the region.
-func livePrices(ctx context.Context, p regionPrices, types []string) (regionPrices, error) {
-	cfg, err := awsenv.Load(ctx, "us-east-1", "")
+func livePrices(ctx context.Context, profile string, p regionPrices, types []string) (regionPrices, error) {
+	cfg, err := awsenv.Load(ctx, awsenv.Options{Region: "us-east-1", Profile: profile})
 	if err != nil {
 		return p, fmt.Errorf("--live needs AWS credentials: %v", err)
 	}

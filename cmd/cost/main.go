@@ -5,7 +5,7 @@
 // deployed and nobody uses it, the usage-priced parts, and what the README's own steps
 // cost. Unknown resource types are listed as "not priced", never skipped.
 //
-//	go run ./cmd/cost [--region R] [--json | --markdown] [--live] [--cdk-out DIR] [STACK...]
+//	bin/cost [--region R] [--json | --markdown] [--live] [--cdk-out DIR] [STACK...]
 //
 // Prices come from a table embedded in the program (ap-northeast-1 and us-east-1,
 // dated in prices.go); --live asks the AWS Price List API for the EC2 instance prices.
@@ -27,89 +27,106 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/intro-aws-go/intro-aws-go/internal/cli"
 	"github.com/intro-aws-go/intro-aws-go/internal/handsons"
+	"github.com/intro-aws-go/intro-aws-go/internal/project"
 )
 
-func main() {
-	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+func main() { cli.Main(newProgram()) }
+
+// run is the whole client; it returns the exit code (the tests call it).
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return newProgram().Run(ctx, args, strings.NewReader(""), stdout, stderr)
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "cost: "+format+"\n", a...)
-		return 2
+type options struct {
+	markdown, live bool
+	cdkOut         string
+}
+
+func newProgram() *cli.Program {
+	o := &options{}
+	return &cli.Program{
+		Name:    "cost",
+		Summary: "price every resource of the hands-on stacks before `npx cdk deploy`, from the synthesized templates",
+		JSON:    true,
+		Notes: "--region picks the price table: ap-northeast-1 (the default, or AWS_REGION) or us-east-1.\n" +
+			"STACK... limits the estimate to those stacks (default: all).",
+		Commands: []*cli.Command{{
+			Args: "[STACK...]", MaxArgs: -1, Example: "cost Ec2ForDl\ncost --region us-east-1 --markdown",
+			Flags: func(fs *flag.FlagSet) {
+				fs.BoolVar(&o.markdown, "markdown", false, "print the summary table the README shows")
+				fs.BoolVar(&o.live, "live", false, "ask the AWS Price List API for EC2 instance prices (needs credentials)")
+				fs.StringVar(&o.cdkOut, "cdk-out", "", "read templates from this cloud assembly `DIR` as is (default: the project's cdk.out, synthesized when stale)")
+			},
+			Run: o.run,
+		}},
 	}
-	fset := flag.NewFlagSet("cost", flag.ContinueOnError)
-	fset.SetOutput(stderr)
-	defaultRegion := os.Getenv("AWS_REGION")
-	if defaultRegion == "" {
-		defaultRegion = "ap-northeast-1"
-	}
-	region := fset.String("region", defaultRegion, "region whose prices to use (ap-northeast-1 or us-east-1)")
-	asJSON := fset.Bool("json", false, "print the estimates as JSON")
-	markdown := fset.Bool("markdown", false, "print the summary table the README shows")
-	live := fset.Bool("live", false, "ask the AWS Price List API for EC2 instance prices (needs credentials)")
-	cdkOut := fset.String("cdk-out", "", "read templates from this cloud assembly as is (default: the project's cdk.out, synthesized when stale)")
-	if err := fset.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
+}
+
+func (o *options) run(ctx context.Context, c *cli.Call) error {
+	region := c.Region
+	if region == "" {
+		if region = os.Getenv("AWS_REGION"); region == "" {
+			region = "ap-northeast-1"
 		}
-		return 2
 	}
-	prices, ok := priceTable[*region]
+	prices, ok := priceTable[region]
 	if !ok {
-		return fail("no prices for %q: the table has %s (pass --region)", *region, strings.Join(regions(), " and "))
+		return cli.Usagef("no prices for %q: the table has %s (pass --region)", region, strings.Join(regions(), " and "))
 	}
-
-	dir := *cdkOut
-	if dir == "" {
-		root, err := projectRoot()
-		if err != nil {
-			return fail("%v", err)
-		}
-		dir = filepath.Join(root, "cdk.out")
-		if err := synthIfStale(root, dir, stderr); err != nil {
-			return fail("%v", err)
-		}
-	}
-	stacks, err := readAssembly(dir)
+	selected, err := o.stacks(c)
 	if err != nil {
-		return fail("%v", err)
+		return err
 	}
-	selected, err := selectStacks(stacks, fset.Args())
-	if err != nil {
-		return fail("%v", err)
-	}
-	if *live {
-		if prices, err = livePrices(ctx, prices, instanceTypes(selected)); err != nil {
-			return fail("%v", err)
+	if o.live {
+		if prices, err = livePrices(ctx, c.Profile, prices, instanceTypes(selected)); err != nil {
+			return err
 		}
 	}
-
 	var estimates []estimate
 	for _, s := range selected {
-		e := estimateStack(s.name, s.template, *region, prices, s.images)
+		e := estimateStack(s.name, s.template, region, prices, s.images)
 		e.Options = s.options
 		estimates = append(estimates, e)
 	}
 	switch {
-	case *asJSON:
-		enc := json.NewEncoder(stdout)
+	case c.JSON:
+		enc := json.NewEncoder(c.Stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(estimates); err != nil {
-			return fail("%v", err)
-		}
-	case *markdown:
-		printMarkdown(stdout, estimates, *region, prices)
+		return enc.Encode(estimates)
+	case o.markdown:
+		printMarkdown(c.Stdout, estimates, region, prices)
 	default:
 		for i, e := range estimates {
 			if i > 0 {
-				fmt.Fprintln(stdout)
+				fmt.Fprintln(c.Stdout)
 			}
-			printEstimate(stdout, e, prices, *live)
+			printEstimate(c.Stdout, e, prices, o.live)
 		}
 	}
-	return 0
+	return nil
+}
+
+// stacks reads the cloud assembly (synthesized first when stale) and picks the
+// stacks named on the command line.
+func (o *options) stacks(c *cli.Call) ([]stackTemplate, error) {
+	dir := o.cdkOut
+	if dir == "" {
+		root, err := project.Root()
+		if err != nil {
+			return nil, fmt.Errorf("%v, or pass --cdk-out", err)
+		}
+		dir = filepath.Join(root, "cdk.out")
+		if err := synthIfStale(root, dir, c.Stderr); err != nil {
+			return nil, err
+		}
+	}
+	stacks, err := readAssembly(dir)
+	if err != nil {
+		return nil, err
+	}
+	return selectStacks(stacks, c.Args)
 }
 
 func regions() []string {
@@ -236,28 +253,10 @@ func selectStacks(all []stackTemplate, names []string) ([]stackTemplate, error) 
 			for _, s := range all {
 				known = append(known, s.name)
 			}
-			return nil, fmt.Errorf("no stack %q in the cloud assembly; the stacks are %s", n, strings.Join(known, ", "))
+			return nil, cli.Usagef("no stack %q in the cloud assembly; the stacks are %s", n, strings.Join(known, ", "))
 		}
 	}
 	return out, nil
-}
-
-// projectRoot finds the directory with cdk.json, from the current directory up.
-func projectRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "cdk.json")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("run cost inside the intro-aws-go clone (no cdk.json found here or above), or pass --cdk-out")
-		}
-		dir = parent
-	}
 }
 
 // isStale: cdk.out is missing, or older than a source file the templates come from.

@@ -171,15 +171,15 @@ func TestTextOutputAndErrors(t *testing.T) {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
 	code, _, errOut := costOf(t, "--region", "eu-west-1")
-	if code != 2 || errOut != "cost: no prices for \"eu-west-1\": the table has ap-northeast-1 and us-east-1 (pass --region)\n" {
+	if code != 2 || errOut != "error: no prices for \"eu-west-1\": the table has ap-northeast-1 and us-east-1 (pass --region)\n" {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 	code, _, errOut = costOf(t, "NoSuchStack")
-	if code != 2 || !strings.HasPrefix(errOut, `cost: no stack "NoSuchStack" in the cloud assembly; the stacks are MyFirstEc2, Ec2ForDl`) {
+	if code != 2 || !strings.HasPrefix(errOut, `error: no stack "NoSuchStack" in the cloud assembly; the stacks are MyFirstEc2, Ec2ForDl`) {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 	var stdout, stderr bytes.Buffer
-	if code := run(context.Background(), []string{"--cdk-out", t.TempDir()}, &stdout, &stderr); code != 2 ||
+	if code := run(context.Background(), []string{"--cdk-out", t.TempDir()}, &stdout, &stderr); code != 1 ||
 		!strings.Contains(stderr.String(), "run `make synth` first") {
 		t.Errorf("empty cdk.out: exit %d, stderr %q", code, stderr.String())
 	}
@@ -295,5 +295,28 @@ func TestPricesWhatEachStackIsBuiltWithAndSaysWhichOptions(t *testing.T) {
 	hourly := regexp.MustCompile(`TOTAL\s+\$([0-9.]+)/h`).FindStringSubmatch(gpu)
 	if hourly == nil || hourly[1] < "0.7" {
 		t.Errorf("Ec2ForDl per hour %v, want the g4dn.xlarge's $0.7x", hourly)
+	}
+}
+
+// --help says what cost does (no bare "Usage of cost:"), flags go anywhere, and bad
+// usage is one line with exit 2, found before anything is read.
+func TestHelpAndFlags(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"Ec2ForDl", "-h"}, {"--profile", "p", "--region", "us-east-1", "-h"}} {
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), args, &out, &errOut)
+		if code != 0 || errOut.String() != "" || !strings.Contains(out.String(), "cost: price every resource") ||
+			!strings.Contains(out.String(), "Example:\n  cost Ec2ForDl") || strings.Contains(out.String(), "Usage of cost") {
+			t.Errorf("%q = %d %q\n%s", args, code, errOut.String(), out.String())
+		}
+	}
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"--cdk-out", t.TempDir(), "--bogus"}, &out, &errOut); code != 2 ||
+		errOut.String() != "error: cost: flag provided but not defined: -bogus (see cost --help)\n" {
+		t.Errorf("unknown flag = %d %q", code, errOut.String())
+	}
+	code, a, _ := costOf(t, "MyFirstEc2", "--region", "us-east-1", "--profile", "x")
+	code2, b, _ := costOf(t, "--profile=x", "--region=us-east-1", "MyFirstEc2")
+	if code != 0 || code2 != 0 || a != b || !strings.HasPrefix(a, "MyFirstEc2 in us-east-1") {
+		t.Errorf("flags after and before: %d %d\n%s\n%s", code, code2, a, b)
 	}
 }

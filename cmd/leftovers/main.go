@@ -7,66 +7,69 @@
 // plus, for information, the CDK bootstrap's asset bucket and image repository with
 // their sizes (shared by every CDK app, so never deleted here).
 //
-//	go run ./cmd/leftovers [--region R] [--profile P] [--json] [--delete [--yes]]
+//	bin/leftovers [--region R] [--profile P] [--json] [--delete [--yes]]
 //
-// Exit status: 0 clean, 1 something of ours is left, 2 the check could not run.
+// Exit status: 0 clean, 1 something of ours is left or the check could not run, 2 bad
+// usage, 130 interrupted.
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"strings"
-
-	"golang.org/x/term"
 
 	"github.com/intro-aws-go/intro-aws-go/internal/awsenv"
+	"github.com/intro-aws-go/intro-aws-go/internal/cli"
 )
 
 const (
-	exitClean = 0
-	exitLeft  = 1
-	exitError = 2
+	exitClean = cli.ExitOK
+	exitLeft  = cli.ExitFailed
 )
 
-func main() {
-	os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+func main() { cli.Main(newProgram()) }
+
+// run is the whole client; it returns the exit code (the tests call it).
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return newProgram().Run(ctx, args, stdin, stdout, stderr)
 }
 
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "leftovers: "+format+"\n", a...)
-		return exitError
-	}
-	fs := flag.NewFlagSet("leftovers", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	region := fs.String("region", "", "AWS region (default: AWS_REGION or your profile's)")
-	profile := fs.String("profile", "", "AWS CLI profile (default: AWS_PROFILE or default)")
-	asJSON := fs.Bool("json", false, "print the items as JSON")
-	del := fs.Bool("delete", false, "delete what is ours, after a confirmation")
-	yes := fs.Bool("yes", false, "with --delete: do not ask")
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return exitClean
-		}
-		return exitError
-	}
-	if fs.NArg() > 0 {
-		return fail("unexpected argument %q: leftovers checks the whole region (choose it with --region)", fs.Arg(0))
-	}
+type options struct{ del, yes bool }
 
-	cfg, err := awsenv.Load(ctx, *region, *profile)
-	if err != nil {
-		return fail("%v", err)
+func newProgram() *cli.Program {
+	o := &options{}
+	return &cli.Program{
+		Name:       "leftovers",
+		Summary:    "list what this project left in the account and region after `npx cdk destroy` (and delete it with --delete)",
+		JSON:       true,
+		ExitOK:     "nothing of ours is left",
+		ExitFailed: "something of ours is left (or the check could not run: one line says why)",
+		Commands: []*cli.Command{{
+			MaxArgs: -1, // checked in run, with a hint
+			Example: "leftovers\nleftovers --region us-east-1 --delete",
+			Flags: func(fs *flag.FlagSet) {
+				fs.BoolVar(&o.del, "delete", false, "delete what is ours, after a confirmation")
+				fs.BoolVar(&o.yes, "yes", false, "with --delete: do not ask")
+			},
+			Run: o.run,
+		}},
 	}
-	c := newClients(cfg)
-	account, items, err := scan(ctx, c)
+}
+
+func (o *options) run(ctx context.Context, c *cli.Call) error {
+	if len(c.Args) > 0 {
+		return cli.Usagef("unexpected argument %q: leftovers checks the whole region (choose it with --region)", c.Args[0])
+	}
+	cfg, err := c.AWS(ctx)
 	if err != nil {
-		return fail("%v", err)
+		return err
+	}
+	cl := newClients(cfg)
+	account, items, err := scan(ctx, cl)
+	if err != nil {
+		return err
 	}
 	sortItems(items)
 	ours := 0
@@ -75,48 +78,60 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			ours++
 		}
 	}
-
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.Encode(map[string]any{"account": account, "region": c.region, "items": append([]item{}, items...)}) // [] when clean, not null
+	if c.JSON {
+		printJSON(c.Stdout, account, cl.region, items)
 	} else {
-		for _, it := range items {
-			prefix := "left"
-			if !it.Ours {
-				prefix = "note"
-			}
-			fmt.Fprintf(stdout, "%s: %s %s: %s → %s\n", prefix, it.Kind, it.Name, it.Detail, it.Fix)
+		printItems(c.Stdout, account, cl.region, items, ours)
+	}
+	switch {
+	case ours == 0:
+		return nil
+	case !o.del:
+		return cli.ErrReported
+	}
+	return remove(ctx, c, items, ours, o.yes)
+}
+
+func printJSON(w io.Writer, account, region string, items []item) {
+	if items == nil {
+		items = []item{} // "items": [] when clean, not null
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(map[string]any{"account": account, "region": region, "items": items})
+}
+
+func printItems(w io.Writer, account, region string, items []item, ours int) {
+	for _, it := range items {
+		prefix := "left"
+		if !it.Ours {
+			prefix = "note"
 		}
-		if ours == 0 {
-			fmt.Fprintf(stdout, "clean: nothing from intro-aws-go is left in %s (account %s)\n", c.region, account)
-		}
+		fmt.Fprintf(w, "%s: %s %s: %s → %s\n", prefix, it.Kind, it.Name, it.Detail, it.Fix)
 	}
 	if ours == 0 {
-		return exitClean
+		fmt.Fprintf(w, "clean: nothing from intro-aws-go is left in %s (account %s)\n", region, account)
 	}
-	if !*del {
-		return exitLeft
-	}
-	return remove(ctx, items, ours, *yes, stdin, stdout, stderr)
 }
 
 // remove deletes what is ours after the learner confirms, one line per item.
-func remove(ctx context.Context, items []item, ours int, yes bool, stdin io.Reader, stdout, stderr io.Writer) int {
+func remove(ctx context.Context, c *cli.Call, items []item, ours int, yes bool) error {
+	stdout := c.Stdout
 	if !yes {
-		if f, ok := stdin.(*os.File); !ok || !term.IsTerminal(int(f.Fd())) {
-			fmt.Fprintln(stderr, "leftovers: --delete needs a confirmation: run it in a terminal, or add --yes")
-			return exitError
+		ok, err := cli.Confirm(c, fmt.Sprintf("Delete the %d items above marked \"left\"?", ours))
+		if err != nil {
+			return err
 		}
-		fmt.Fprintf(stdout, "Delete the %d items above marked \"left\"? Type yes to confirm: ", ours)
-		answer, _ := bufio.NewReader(stdin).ReadString('\n')
-		if strings.TrimSpace(strings.ToLower(answer)) != "yes" {
+		if !ok {
 			fmt.Fprintln(stdout, "nothing deleted")
-			return exitLeft
+			return cli.ErrReported
 		}
 	}
 	failed := 0
 	for _, it := range items {
+		if ctx.Err() != nil {
+			return cli.Interrupted("stopped deleting; run leftovers again to see what is left")
+		}
 		switch {
 		case !it.Ours:
 		case it.remove == nil:
@@ -136,7 +151,7 @@ func remove(ctx context.Context, items []item, ours int, yes bool, stdin io.Read
 		}
 	}
 	if failed > 0 {
-		return exitLeft
+		return cli.ErrReported
 	}
-	return exitClean
+	return nil
 }

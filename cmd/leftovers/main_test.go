@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/intro-aws-go/intro-aws-go/internal/cli"
 	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
 )
 
@@ -149,7 +150,7 @@ func TestDeleteRemovesWhatIsOurs(t *testing.T) {
 	bucket, logGroup := leaveBehind(t, ctx)
 
 	code, _, errOut := leftovers(t, "--delete")
-	if code != exitError || !strings.HasPrefix(errOut, "leftovers: --delete needs a confirmation") {
+	if code != cli.ExitUsage || errOut != "error: leftovers needs a confirmation: run it in a terminal, or add --yes\n" {
 		t.Fatalf("--delete without a terminal: exit %d, stderr %q", code, errOut)
 	}
 
@@ -176,7 +177,7 @@ func TestDeleteRemovesWhatIsOurs(t *testing.T) {
 func TestBadArgumentsAndNoCredentials(t *testing.T) {
 	fresh(t)
 	code, _, errOut := leftovers(t, "MyFirstEc2")
-	if code != exitError || !strings.HasPrefix(errOut, "leftovers: unexpected argument \"MyFirstEc2\"") || strings.Count(errOut, "\n") != 1 {
+	if code != cli.ExitUsage || !strings.HasPrefix(errOut, "error: unexpected argument \"MyFirstEc2\"") || strings.Count(errOut, "\n") != 1 {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"} {
@@ -184,8 +185,28 @@ func TestBadArgumentsAndNoCredentials(t *testing.T) {
 	}
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	code, _, errOut = leftovers(t)
-	if code != exitError || !strings.HasPrefix(errOut, "leftovers: no AWS credentials found") || strings.Count(errOut, "\n") != 1 {
+	if code != cli.ExitFailed || !strings.HasPrefix(errOut, "error: no AWS credentials found") || strings.Count(errOut, "\n") != 1 {
 		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestHelpAndGlobalFlags(t *testing.T) {
+	fresh(t)
+	for _, args := range [][]string{{"--help"}, {"-h", "--json"}, {"--region", "x", "--help"}} {
+		code, out, errOut := leftovers(t, args...)
+		if code != 0 || errOut != "" || !strings.Contains(out, "Usage:\n  leftovers [flags]") || !strings.Contains(out, "Example:\n  leftovers\n") ||
+			!strings.Contains(out, "--delete") || !strings.Contains(out, "Exit status: 0 nothing of ours is left") {
+			t.Errorf("%q = %d %q\n%s", args, code, errOut, out)
+		}
+	}
+	for _, args := range [][]string{{"--region", "eu-west-1", "--json"}, {"--json", "--region=eu-west-1"}} {
+		code, out, errOut := leftovers(t, args...)
+		if code != 0 || errOut != "" || !strings.Contains(out, `"region": "eu-west-1"`) || !strings.Contains(out, `"items": []`) {
+			t.Errorf("%q = %d %q\n%s", args, code, errOut, out)
+		}
+	}
+	if code, _, errOut := leftovers(t, "--profile", "nope"); code != cli.ExitFailed || !strings.HasPrefix(errOut, `error: AWS profile "nope" not found`) {
+		t.Errorf("--profile nope = %d %q", code, errOut)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/intro-aws-go/intro-aws-go/internal/cli"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -244,10 +245,10 @@ func TestGravitonDlami(t *testing.T) {
 func TestDlamiParameterIsEc2ForDlsOnly(t *testing.T) {
 	setup(t, gQuotas)
 	code, out, errOut := runPreflight(t, "MyFirstEc2", "--dlami-parameter", dlamiParam("x86_64", "oss-nvidia-driver-gpu-pytorch-2.12-ubuntu-24.04"))
-	if code != exitError || out != "" {
+	if code != cli.ExitUsage || out != "" {
 		t.Fatalf("exit %d, stdout %q", code, out)
 	}
-	oneLine(t, "stderr", errOut, "preflight: --dlami-parameter is Ec2ForDl's image (-c dlami_parameter); MyFirstEc2 does not read it")
+	oneLine(t, "stderr", errOut, "error: --dlami-parameter is Ec2ForDl's image (-c dlami_parameter); MyFirstEc2 does not read it")
 }
 
 // Both problems at once: the zone lacks the type and the image is missing; each has

@@ -5,19 +5,17 @@
 // after minutes of waiting; this says which quota to raise, by how much, and how. It
 // also reads the public SSM parameters the stack takes its image from (images.go).
 //
-//	go run ./cmd/preflight [--spot] [--instance-type TYPE] [--count N] [--zone ZONE] [--dlami-parameter P] [--region R] [--profile P] [STACK]
+//	bin/preflight [--spot] [--instance-type TYPE] [--count N] [--zone ZONE] [--dlami-parameter P] [--region R] [--profile P] [STACK]
 //
 // STACK is Ec2ForDl (the default), SimpleBatch or MyFirstEc2. Exit status: 0 ok, 1 the
-// deploy would fail (quota, zone or image), 2 the check could not run.
+// deploy would fail (quota, zone or image) or the check could not run, 2 bad usage.
 package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 
@@ -25,88 +23,84 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/servicequotas"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
-	"github.com/intro-aws-go/intro-aws-go/internal/awsenv"
+	"github.com/intro-aws-go/intro-aws-go/internal/cli"
 	"github.com/intro-aws-go/intro-aws-go/internal/handsons"
 )
 
-func main() {
-	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+func main() { cli.Main(newProgram()) }
+
+// run is the whole client; it returns the exit code (the tests call it).
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return newProgram().Run(ctx, args, strings.NewReader(""), stdout, stderr)
 }
 
 const (
-	exitOK      = 0
-	exitProblem = 1
-	exitError   = 2
+	exitOK      = cli.ExitOK
+	exitProblem = cli.ExitFailed
 )
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "preflight: "+format+"\n", a...)
-		return exitError
-	}
+// options are the flags.
+type options struct {
+	spot         bool
+	instanceType string
+	count        int
+	zone         string
+	dlami        string
+}
 
-	fs := flag.NewFlagSet("preflight", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	spot := fs.Bool("spot", false, "check the spot quota (deploy with -c spot=true)")
-	instanceType := fs.String("instance-type", "", "instance type to check (default: the stack's; deploy with -c instance_type=...)")
-	count := fs.Int("count", 1, "how many instances must run at once")
-	zone := fs.String("zone", "", "the zone the stack will use (deploy with -c availability_zone=...); default: the region's first")
-	region := fs.String("region", "", "AWS region (default: AWS_REGION or your profile's)")
-	profile := fs.String("profile", "", "AWS CLI profile (default: AWS_PROFILE or default)")
-	dlami := fs.String("dlami-parameter", "", "Ec2ForDl: the image parameter you deploy with (-c dlami_parameter=...); default: the stack's for the type's architecture")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: go run ./cmd/preflight [flags] [%s]\n\nChecks the EC2 vCPU quota, the zone and the image parameters before `npx cdk deploy`.\n\n", strings.Join(stackNames(), "|"))
-		fs.PrintDefaults()
+func newProgram() *cli.Program {
+	o := &options{}
+	return &cli.Program{
+		Name:       "preflight",
+		Summary:    "check, before `npx cdk deploy`, the EC2 vCPU quota, the zone and the image parameters for a hands-on's instances (" + strings.Join(stackNames(), ", ") + "; default Ec2ForDl)",
+		ExitOK:     "the deploy can start its instances",
+		ExitFailed: "the deploy would fail (each line says what to change), or the check could not run",
+		Commands: []*cli.Command{{
+			Args: "[STACK]", MaxArgs: 1, Example: "preflight Ec2ForDl\npreflight --spot --count 9 SimpleBatch",
+			Flags: func(fs *flag.FlagSet) {
+				fs.BoolVar(&o.spot, "spot", false, "check the spot quota (deploy with -c spot=true)")
+				fs.StringVar(&o.instanceType, "instance-type", "", "instance `TYPE` to check (default: the stack's; deploy with -c instance_type=...)")
+				fs.IntVar(&o.count, "count", 1, "how many instances must run at once")
+				fs.StringVar(&o.zone, "zone", "", "the `ZONE` the stack will use (deploy with -c availability_zone=...); default: the region's first")
+				fs.StringVar(&o.dlami, "dlami-parameter", "", "Ec2ForDl: the image `PARAMETER` you deploy with (-c dlami_parameter=...); default: the stack's for the type's architecture")
+			},
+			Run: o.run,
+		}},
 	}
-	positional, err := parseInterleaved(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
-	}
-	if err != nil {
-		return exitError // the flag package already printed the reason and the usage
-	}
+}
 
+func (o *options) run(ctx context.Context, c *cli.Call) error {
 	stack := handsons.Ec2ForDl
-	switch len(positional) {
-	case 0:
-	case 1:
-		stack = positional[0]
-	default:
-		return fail("one stack at a time, got %s", strings.Join(positional, " "))
+	if len(c.Args) == 1 {
+		stack = c.Args[0]
 	}
 	defaultType, known := handsons.EC2Stacks[stack]
 	if !known {
-		return fail("unknown stack %q: preflight checks %s", stack, strings.Join(stackNames(), ", "))
+		return cli.Usagef("unknown stack %q: preflight checks %s", stack, strings.Join(stackNames(), ", "))
 	}
-	if *instanceType == "" {
-		*instanceType = defaultType
+	if o.instanceType == "" {
+		o.instanceType = defaultType
 	}
-	if *dlami != "" && stack != handsons.Ec2ForDl {
-		return fail("--dlami-parameter is Ec2ForDl's image (-c dlami_parameter); %s does not read it", stack)
+	if o.dlami != "" && stack != handsons.Ec2ForDl {
+		return cli.Usagef("--dlami-parameter is Ec2ForDl's image (-c dlami_parameter); %s does not read it", stack)
 	}
-	if *count < 1 {
-		return fail("--count must be at least 1, got %d", *count)
+	if o.count < 1 {
+		return cli.Usagef("--count must be at least 1, got %d", o.count)
 	}
-
-	cfg, err := awsenv.Load(ctx, *region, *profile)
+	cfg, err := c.AWS(ctx)
 	if err != nil {
-		return fail("%v", err)
+		return err
 	}
-
-	req := request{Stack: stack, InstanceType: *instanceType, Count: *count, Spot: *spot, Region: cfg.Region, Zone: *zone, DlamiParameter: *dlami}
+	req := request{Stack: stack, InstanceType: o.instanceType, Count: o.count, Spot: o.spot, Region: cfg.Region, Zone: o.zone, DlamiParameter: o.dlami}
 	res, err := check(ctx, ec2.NewFromConfig(cfg), servicequotas.NewFromConfig(cfg), ssm.NewFromConfig(cfg), req)
 	if err != nil {
-		var ue *userError
-		if errors.As(err, &ue) {
-			return fail("%s", ue.msg)
-		}
-		return fail("%v", err)
+		return err
 	}
-	report(stdout, req, res)
+	report(c.Stdout, req, res)
 	if res.Verdict != verdictOK {
-		return exitProblem
+		return cli.ErrReported
 	}
-	return exitOK
+	return nil
 }
 
 // report prints one line per finding: "ok", or each reason the deploy would fail.
@@ -158,22 +152,6 @@ func report(w io.Writer, req request, res *result) {
 		}
 		fmt.Fprintf(w, "ok: %s can start %s in %s; %s allows %d vCPUs, %d in use%s\n",
 			req.Stack, what, res.Zone, quota, res.QuotaValue, res.InUse, images)
-	}
-}
-
-// parseInterleaved lets flags come before or after the stack name, as learners type
-// `go run ./cmd/preflight Ec2ForDl --spot` as often as the other way round.
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		if fs.NArg() == 0 {
-			return positional, nil
-		}
-		positional = append(positional, fs.Arg(0))
-		args = fs.Args()[1:]
 	}
 }
 

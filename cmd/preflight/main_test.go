@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
+	"github.com/intro-aws-go/intro-aws-go/internal/cli"
 	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
 )
 
@@ -236,10 +237,10 @@ func TestZoneThatLacksTheType(t *testing.T) {
 func TestUnknownInstanceType(t *testing.T) {
 	setup(t, gQuotas)
 	code, out, errOut := runPreflight(t, "--instance-type", "g4dn.xlarg")
-	if code != exitError || out != "" {
+	if code != exitProblem || out != "" {
 		t.Fatalf("exit %d, stdout %q", code, out)
 	}
-	oneLine(t, "stderr", errOut, `preflight: unknown instance type "g4dn.xlarg" in ap-northeast-1: check the spelling`)
+	oneLine(t, "stderr", errOut, `error: unknown instance type "g4dn.xlarg" in ap-northeast-1: check the spelling`)
 }
 
 func TestNoCredentials(t *testing.T) {
@@ -248,10 +249,10 @@ func TestNoCredentials(t *testing.T) {
 		t.Setenv(k, "")
 	}
 	code, out, errOut := runPreflight(t, "Ec2ForDl")
-	if code != exitError || out != "" {
+	if code != exitProblem || out != "" {
 		t.Fatalf("exit %d, stdout %q", code, out)
 	}
-	oneLine(t, "stderr", errOut, "preflight: no AWS credentials found: run `aws configure`")
+	oneLine(t, "stderr", errOut, "error: no AWS credentials found: run `aws configure`")
 }
 
 func TestNoRegionAndBadArguments(t *testing.T) {
@@ -259,21 +260,45 @@ func TestNoRegionAndBadArguments(t *testing.T) {
 	t.Setenv("AWS_REGION", "")
 	t.Setenv("AWS_DEFAULT_REGION", "")
 	code, _, errOut := runPreflight(t)
-	if code != exitError {
+	if code != exitProblem {
 		t.Fatalf("exit %d", code)
 	}
-	oneLine(t, "no region", errOut, "preflight: no AWS region: pass --region")
+	oneLine(t, "no region", errOut, "error: no AWS region: pass --region")
 
 	t.Setenv("AWS_REGION", region)
 	code, _, errOut = runPreflight(t, "Bashoutter")
-	if code != exitError {
+	if code != cli.ExitUsage {
 		t.Fatalf("exit %d", code)
 	}
-	oneLine(t, "unknown stack", errOut, `preflight: unknown stack "Bashoutter": preflight checks Ec2ForDl, MyFirstEc2, SimpleBatch`)
+	oneLine(t, "unknown stack", errOut, `error: unknown stack "Bashoutter": preflight checks Ec2ForDl, MyFirstEc2, SimpleBatch`)
 
 	code, _, errOut = runPreflight(t, "--instance-type", "u-6tb1.metal")
-	if code != exitError {
+	if code != exitProblem {
 		t.Fatalf("exit %d", code)
 	}
-	oneLine(t, "unknown family", errOut, "preflight: ")
+	oneLine(t, "unknown family", errOut, "error: ")
+
+	// Arguments are checked before AWS: no region, and still the stack is what is wrong.
+	t.Setenv("AWS_REGION", "")
+	for _, args := range [][]string{{"Bashoutter"}, {"--count", "0"}, {"Ec2ForDl", "SimpleBatch"}, {"--spot=maybe"}} {
+		if code, _, errOut := runPreflight(t, args...); code != cli.ExitUsage || strings.Contains(errOut, "region") {
+			t.Errorf("%q = %d %q; want a usage error about the arguments", args, code, errOut)
+		}
+	}
+}
+
+func TestHelpAndGlobalFlags(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"Ec2ForDl", "-h"}, {"--region", "x", "--profile", "y", "-h"}} {
+		code, out, errOut := runPreflight(t, args...)
+		if code != 0 || errOut != "" || !strings.Contains(out, "Usage:\n  preflight [STACK] [flags]") || !strings.Contains(out, "Example:\n  preflight Ec2ForDl") ||
+			!strings.Contains(out, "--profile NAME") || !strings.Contains(out, "Exit status: 0 the deploy can start its instances") {
+			t.Errorf("%q = %d %q\n%s", args, code, errOut, out)
+		}
+	}
+	setup(t, gQuotas)
+	for _, args := range [][]string{{"--profile", "nope", "Ec2ForDl"}, {"Ec2ForDl", "--profile=nope"}} {
+		if code, _, errOut := runPreflight(t, args...); code != exitProblem || !strings.HasPrefix(errOut, `error: AWS profile "nope" not found`) {
+			t.Errorf("%q = %d %q", args, code, errOut)
+		}
+	}
 }

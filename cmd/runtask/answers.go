@@ -1,24 +1,20 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"os"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"golang.org/x/term"
 
-	"github.com/intro-aws-go/intro-aws-go/handson/qabot"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/qabot"
 	"github.com/intro-aws-go/intro-aws-go/internal/awsenv"
+	"github.com/intro-aws-go/intro-aws-go/internal/cli"
 )
 
 // scanPage is how many items one Scan call reads; list-answers and clear follow the
@@ -28,20 +24,12 @@ const scanPage = 100
 // listContextRunes is how much of each context list-answers shows (--json: all).
 const listContextRunes = 160
 
-// isTerminal tells whether the learner is at a keyboard (tests replace it).
-var isTerminal = stdinIsTerminal
-
-func stdinIsTerminal(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
-}
-
 func (c *session) listAnswers(ctx context.Context, args []string, limit int) error {
 	if len(args) > 0 {
-		return usagef("list-answers takes no arguments (got %q); --limit N shows the newest N", args[0])
+		return cli.Usagef("list-answers takes no arguments (got %q); --limit N shows the newest N", args[0])
 	}
 	if limit < 0 {
-		return usagef("--limit %d: give a number of answers, or 0 for all", limit)
+		return cli.Usagef("--limit %d: give a number of answers, or 0 for all", limit)
 	}
 	if err := c.connect(ctx); err != nil {
 		return err
@@ -85,7 +73,7 @@ func (c *session) listAnswers(ctx context.Context, args []string, limit int) err
 	case len(items) < total:
 		c.progressf("the newest %d of %d answers; --limit 0 shows all", len(items), total)
 	default:
-		c.progressf("%s, newest first", plural(total, "answer"))
+		c.progressf("%s, newest first", cli.Plural(total, "answer"))
 	}
 	return nil
 }
@@ -106,7 +94,7 @@ func newer(a, b string) bool {
 
 func (c *session) clear(ctx context.Context, args []string, yes bool) error {
 	if len(args) > 0 {
-		return usagef("clear takes no arguments (got %q): it deletes every question and answer", args[0])
+		return cli.Usagef("clear takes no arguments (got %q): it deletes every question and answer", args[0])
 	}
 	if err := c.connect(ctx); err != nil {
 		return err
@@ -124,47 +112,44 @@ func (c *session) clear(ctx context.Context, args []string, yes bool) error {
 		return c.printCleared(0)
 	}
 	if !yes {
-		if !isTerminal(c.stdin) {
-			return usagef("clear would delete %s from table %s: run it in a terminal to confirm, or add --yes", plural(len(keys), "question"), c.stack.table)
+		ok, err := cli.Confirm(c.call, fmt.Sprintf("Delete all %s and their answers from table %s (stack %s, %s)?",
+			cli.Plural(len(keys), "question"), c.stack.table, c.stack.name, c.region))
+		if err != nil {
+			return err
 		}
-		fmt.Fprintf(c.stderr, "Delete all %s and their answers from table %s (stack %s, %s)? Type yes to confirm: ",
-			plural(len(keys), "question"), c.stack.table, c.stack.name, c.region)
-		line, _ := bufio.NewReader(c.stdin).ReadString('\n')
-		if strings.ToLower(strings.TrimSpace(line)) != "yes" {
+		if !ok {
 			c.progressf("nothing deleted")
 			return errFailed
 		}
 	}
+	deleted, err := c.deleteKeys(ctx, keys)
+	if ctx.Err() != nil {
+		c.progressf("interrupted after deleting %d", deleted)
+		return errInterrupted
+	}
+	if err != nil {
+		return awsenv.Explain(fmt.Sprintf("deleting (dynamodb:BatchWriteItem, %d deleted so far)", deleted), err)
+	}
+	c.progressf("deleted %s and their answers from table %s", cli.Plural(deleted, "question"), c.stack.table)
+	return c.printCleared(deleted)
+}
+
+// deleteKeys deletes the items, a batch at a time; it returns how many it deleted.
+func (c *session) deleteKeys(ctx context.Context, keys []map[string]dbtypes.AttributeValue) (int, error) {
 	deleted := 0
 	for len(keys) > 0 {
-		batch := keys[:min(len(keys), 25)] // BatchWriteItem takes 25 requests at most
+		batch := keys[:min(len(keys), awsenv.MaxBatchWrite)]
 		keys = keys[len(batch):]
 		var writes []dbtypes.WriteRequest
 		for _, k := range batch {
 			writes = append(writes, dbtypes.WriteRequest{DeleteRequest: &dbtypes.DeleteRequest{Key: k}})
 		}
-		req := map[string][]dbtypes.WriteRequest{c.stack.table: writes}
-		for attempt := 0; len(req[c.stack.table]) > 0; attempt++ {
-			if attempt == 10 {
-				return fmt.Errorf("deleted %d, but DynamoDB kept refusing the rest (throttled): run clear again in a minute", deleted)
-			}
-			if attempt > 0 {
-				time.Sleep(time.Duration(attempt) * 100 * time.Millisecond)
-			}
-			out, err := c.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: req})
-			if ctx.Err() != nil {
-				c.progressf("interrupted after deleting %d", deleted)
-				return errInterrupted
-			}
-			if err != nil {
-				return awsenv.Explain(fmt.Sprintf("deleting (dynamodb:BatchWriteItem, %d deleted so far)", deleted), err)
-			}
-			deleted += len(req[c.stack.table]) - len(out.UnprocessedItems[c.stack.table])
-			req = out.UnprocessedItems
+		n, err := awsenv.WriteBatch(ctx, c.db, c.stack.table, writes)
+		if deleted += n; err != nil {
+			return deleted, err
 		}
 	}
-	c.progressf("deleted %s and their answers from table %s", plural(deleted, "question"), c.stack.table)
-	return c.printCleared(deleted)
+	return deleted, nil
 }
 
 func (c *session) printCleared(n int) error {

@@ -6,8 +6,6 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -18,8 +16,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
-	"github.com/intro-aws-go/intro-aws-go/handson/qabot"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/qabot"
 	"github.com/intro-aws-go/intro-aws-go/internal/awsenv"
+	"github.com/intro-aws-go/intro-aws-go/internal/cli"
 	"github.com/intro-aws-go/intro-aws-go/internal/textcheck"
 )
 
@@ -36,6 +35,8 @@ const (
 	maxItemBytes     = 400 * 1024
 	workerReserve    = 2 * 1024
 	maxQuestionBytes = maxItemBytes - workerReserve
+	// maxProblemsBytes bounds an ask-many file: a thousand questions with long contexts.
+	maxProblemsBytes = 64 << 20
 	// maxIDsPerTask keeps one task's ITEM_IDS (37 bytes per id) far below the 8 KiB
 	// that ECS allows for all overrides of a task.
 	maxIDsPerTask = 150
@@ -66,7 +67,7 @@ func (c *session) ask(ctx context.Context, args []string, contextFile string) er
 		}
 		p = problem{Context: text, Question: args[0]}
 	case contextFile != "":
-		return usagef("ask --context-file FILE takes one argument, the question (got %d)", len(args))
+		return cli.Usagef("ask --context-file FILE takes one argument, the question (got %d)", len(args))
 	case len(args) == 2 && args[0] == "-":
 		text, err := c.readContext("-")
 		if err != nil {
@@ -82,7 +83,7 @@ func (c *session) ask(ctx context.Context, args []string, contextFile string) er
 		}
 		p = problem{Context: text, Question: args[0]}
 	default:
-		return usagef(`ask takes the context and the question: ask "A giant peach was flowing in the river. ..." "What is the name of the baby?" (got %d arguments)`, len(args))
+		return cli.Usagef(`ask takes the context and the question: ask "A giant peach was flowing in the river. ..." "What is the name of the baby?" (got %d arguments)`, len(args))
 	}
 	if err := p.check(""); err != nil {
 		return err
@@ -94,20 +95,17 @@ func (c *session) ask(ctx context.Context, args []string, contextFile string) er
 // terminal on standard input means the learner forgot the context.
 func (c *session) readContext(path string) (string, error) {
 	if path != "-" {
-		b, err := os.ReadFile(path)
+		b, err := cli.ReadFile(path, maxItemBytes*2)
 		if err != nil {
-			return "", usagef("--context-file: %v", err)
+			return "", cli.Usagef("--context-file: %v", err)
 		}
 		return string(b), nil
 	}
-	if isTerminal(c.stdin) {
-		return "", usagef(`ask needs a context: ask "CONTEXT" "QUESTION", ask --context-file FILE "QUESTION", or pipe the text in: ask "QUESTION" < FILE`)
+	if cli.IsTerminal(c.stdin) {
+		return "", cli.Usagef(`ask needs a context: ask "CONTEXT" "QUESTION", ask --context-file FILE "QUESTION", or pipe the text in: ask "QUESTION" < FILE`)
 	}
-	b, err := io.ReadAll(io.LimitReader(c.stdin, maxItemBytes*2))
-	if err != nil {
-		return "", fmt.Errorf("reading the context from standard input: %v", err)
-	}
-	return string(b), nil
+	b, err := cli.ReadAll(c.stdin, maxItemBytes*2, "the context on standard input")
+	return string(b), err
 }
 
 // check validates one problem; where names it in a batch ("problem 3 of FILE: ").
@@ -122,20 +120,20 @@ func (p *problem) check(where string) error {
 	// Both are free text (arguments, --context-file, standard input, ask-many's JSON):
 	// one validator for all (internal/textcheck); the context may span lines.
 	if err := textcheck.Text(p.Question); err != nil {
-		return usagef("%sthe question: %v", where, err)
+		return cli.Usagef("%sthe question: %v", where, err)
 	}
 	if err := textcheck.Text(p.Context); err != nil {
-		return usagef("%sthe context: %v", where, err)
+		return cli.Usagef("%sthe context: %v", where, err)
 	}
 	if p.Question == "" {
-		return usagef(`%sthe question is empty: ask something about the context, for example "What is the name of the baby?"`, where)
+		return cli.Usagef(`%sthe question is empty: ask something about the context, for example "What is the name of the baby?"`, where)
 	}
 	if p.Context == "" {
-		return usagef("%sthe context is empty: give the text in which the bot should find the answer", where)
+		return cli.Usagef("%sthe context is empty: give the text in which the bot should find the answer", where)
 	}
 	size := itemBytes(p.Context, p.Question)
 	if size > maxQuestionBytes {
-		return usagef("%sthe context and question take %.1f KB, but a DynamoDB item holds at most 400 KB, and the answer needs %d KB of it: shorten the context below %.1f KB",
+		return cli.Usagef("%sthe context and question take %.1f KB, but a DynamoDB item holds at most 400 KB, and the answer needs %d KB of it: shorten the context below %.1f KB",
 			where, kb(size), workerReserve/1024, kb(maxQuestionBytes-(size-len(p.Context))))
 	}
 	return nil
@@ -155,23 +153,23 @@ func (c *session) askMany(ctx context.Context, args []string, parallel int) erro
 	switch len(args) {
 	case 0:
 	case 1:
-		b, err := os.ReadFile(args[0])
+		b, err := cli.ReadFile(args[0], maxProblemsBytes)
 		if err != nil {
-			return usagef("ask-many: %v", err)
+			return cli.Usagef("ask-many: %v", err)
 		}
 		raw, source = b, args[0]
 	default:
-		return usagef("ask-many takes at most one argument, a JSON file of problems (got %d)", len(args))
+		return cli.Usagef("ask-many takes at most one argument, a JSON file of problems (got %d)", len(args))
 	}
 	var problems []problem
 	if err := json.Unmarshal(raw, &problems); err != nil {
-		return usagef(`ask-many: %s is not a JSON list of {"context": ..., "question": ...}: %v`, source, err)
+		return cli.Usagef(`ask-many: %s is not a JSON list of {"context": ..., "question": ...}: %v`, source, err)
 	}
 	if len(problems) == 0 {
-		return usagef("ask-many: %s has no problems", source)
+		return cli.Usagef("ask-many: %s has no problems", source)
 	}
 	if parallel < 1 || parallel > len(problems) {
-		return usagef("--parallel %d: give 1 to %d (one task per question at most)", parallel, len(problems))
+		return cli.Usagef("--parallel %d: give 1 to %d (one task per question at most)", parallel, len(problems))
 	}
 	qs := make([]*question, len(problems))
 	for i := range problems {
@@ -225,7 +223,7 @@ func (c *session) answer(ctx context.Context, qs []*question, parallel int) erro
 		r.arn, r.err = c.runTask(callCtx, r, capacity)
 		cancel()
 		if r.err != nil {
-			c.markFailed(r.questions, "no task could be started: "+oneLine(r.err.Error()))
+			c.markFailed(r.questions, "no task could be started: "+cli.OneLine(r.err.Error()))
 			if len(runs) == 1 {
 				return r.err
 			}
@@ -233,7 +231,7 @@ func (c *session) answer(ctx context.Context, qs []*question, parallel int) erro
 			continue
 		}
 		started = append(started, r)
-		c.progressf("%s in %s: started task %s on %s for %s (%s)", c.stack.name, c.region, r.shortID(), capacity, plural(len(r.questions), "question"), idList(r.questions))
+		c.progressf("%s in %s: started task %s on %s for %s (%s)", c.stack.name, c.region, r.shortID(), capacity, cli.Plural(len(r.questions), "question"), idList(r.questions))
 		if ctx.Err() != nil {
 			return c.interrupt(started)
 		}
@@ -382,11 +380,4 @@ func idList(qs []*question) string {
 		return "item " + qs[0].id
 	}
 	return fmt.Sprintf("items %s … %s", qs[0].id, qs[len(qs)-1].id)
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }

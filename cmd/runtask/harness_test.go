@@ -44,7 +44,7 @@ import (
 	logtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
-	"github.com/intro-aws-go/intro-aws-go/handson/qabot"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/qabot"
 	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
 	"github.com/intro-aws-go/intro-aws-go/internal/testenv/tinymodel"
 )

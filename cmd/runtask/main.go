@@ -3,10 +3,10 @@
 // a Fargate task that answers it, follows the task until it stops, and prints the
 // answer — or, when the task failed, its exit code, stop reason and last log lines.
 //
-//	go run ./cmd/runtask ask CONTEXT QUESTION
-//	go run ./cmd/runtask ask-many [FILE]
-//	go run ./cmd/runtask list-answers [--limit N]
-//	go run ./cmd/runtask clear [--yes]
+//	bin/runtask ask CONTEXT QUESTION        (make clients builds bin/runtask)
+//	bin/runtask ask-many [FILE]
+//	bin/runtask list-answers [--limit N]
+//	bin/runtask clear [--yes]
 //
 // Everything it needs (cluster, task definition, subnet, security group, table, log
 // group) comes from the SSM parameters the stack publishes under /EcsClusterQaBot/.
@@ -18,37 +18,32 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
-	"github.com/intro-aws-go/intro-aws-go/handson/qabot"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/qabot"
 	"github.com/intro-aws-go/intro-aws-go/internal/cli"
 )
 
+// The exit codes (cli's, named here as the tests use them).
 const (
-	exitOK          = 0
-	exitFailed      = 1
-	exitUsage       = 2
-	exitInterrupted = 130
+	exitOK          = cli.ExitOK
+	exitFailed      = cli.ExitFailed
+	exitUsage       = cli.ExitUsage
+	exitInterrupted = cli.ExitInterrupted
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	// After the first Ctrl-C the client stops its task and exits; a second one ends it
-	// at once (the default handling comes back).
-	go func() { <-ctx.Done(); stop() }()
-	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
+func main() { cli.Main(newProgram()) }
+
+// run is the whole client; it returns the exit code (the tests call it).
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return newProgram().Run(ctx, args, stdin, stdout, stderr)
 }
 
-// options are the global flags; every sub-command accepts them too.
+// options are the flags every command takes; region, profile and json come from
+// the skeleton's global flags.
 type options struct {
 	stack   string
 	region  string
@@ -56,15 +51,6 @@ type options struct {
 	json    bool
 	timeout time.Duration
 	spot    optionalBool
-}
-
-func (o *options) register(fs *flag.FlagSet) {
-	fs.StringVar(&o.stack, "stack", o.stack, "the stack to use")
-	fs.StringVar(&o.region, "region", o.region, "AWS region (default: AWS_REGION or your profile's)")
-	fs.StringVar(&o.profile, "profile", o.profile, "AWS CLI profile (default: AWS_PROFILE or default)")
-	fs.BoolVar(&o.json, "json", o.json, "print results as JSON on stdout")
-	fs.DurationVar(&o.timeout, "timeout", o.timeout, "how long to wait for the task(s)")
-	fs.Var(&o.spot, "spot", "run on Fargate Spot (needs a stack deployed with -c spot=true); --spot=false: regular Fargate (default: what the stack says)")
 }
 
 // optionalBool is a boolean flag that remembers whether it was given.
@@ -88,161 +74,83 @@ func (b *optionalBool) Set(s string) error {
 
 func (b *optionalBool) IsBoolFlag() bool { return true }
 
-const usage = `runtask: ask the question-answering bot of hands-on #3 (EcsClusterQaBot)
+// errInterrupted: Ctrl-C; the task, if any, was stopped and that was said.
+var errInterrupted = cli.Interrupted("")
 
-Usage:
-  go run ./cmd/runtask [flags] <command> [arguments]
+// errFailed: a task or a question failed; the reason was already printed.
+var errFailed = cli.ErrReported
 
-Commands:
-  ask CONTEXT QUESTION     ask one question about a text (the context) and print the answer
-  ask --context-file FILE QUESTION
-  ask QUESTION < FILE      the context from a file or from standard input ("-" as CONTEXT also reads stdin)
-  ask-many [FILE]          ask every question of a JSON file [{"context": ..., "question": ...}, ...]
-                           (default: the built-in problems); one task answers them all, --parallel N spreads them
-  list-answers [--limit N] the stored questions and answers, newest first (default 50; 0 = all)
-  clear [--yes]            delete every stored question and answer (asks first unless --yes)
-
-The course's spellings ask_many and list_answers work too.
-
-Flags (before or after the command):
-  --stack NAME       the stack to use (default EcsClusterQaBot)
-  --region REGION    AWS region (default: AWS_REGION, or your profile's region)
-  --profile NAME     AWS CLI profile (default: AWS_PROFILE, or default)
-  --json             print the results as JSON on stdout (progress stays on stderr)
-  --timeout D        how long to wait for the task(s), e.g. 90s or 15m (default 10m);
-                     the task goes on after a timeout, and runtask says how to follow it
-  --spot             run on Fargate Spot (the stack must be deployed with -c spot=true, which
-                     it is then the default); --spot=false runs that stack on regular Fargate
-
-Exit status: 0 answered, 1 a task or question failed (or timeout, or an AWS error),
-2 bad usage or input, 130 interrupted (Ctrl-C stops the task that runtask started).
-Colours only on a terminal, never with NO_COLOR set.
-`
-
-// commands maps every accepted spelling to the canonical name.
-var commands = map[string]string{
-	"ask": "ask", "ask-many": "ask-many", "ask_many": "ask-many",
-	"list-answers": "list-answers", "list_answers": "list-answers", "clear": "clear",
+// args are the commands' own flags.
+type args struct {
+	contextFile     string
+	parallel, limit int
+	yes             bool
 }
 
-// usageError is bad input: exit 2.
-type usageError struct{ msg string }
+func newProgram() *cli.Program {
+	o := &options{}
+	a := &args{}
+	return &cli.Program{
+		Name:    "runtask",
+		Summary: "ask the question-answering bot of hands-on #3 (EcsClusterQaBot)",
+		JSON:    true,
+		Flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&o.stack, "stack", qabot.StackName, "the `STACK` to use")
+			fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "how long to wait for the task(s), e.g. 90s or 15m; the task goes on after a timeout, and runtask says how to follow it")
+			o.spot = optionalBool{}
+			fs.Var(&o.spot, "spot", "run on Fargate Spot (the stack must be deployed with -c spot=true, which it is then the default); --spot=false runs that stack on regular Fargate")
+		},
+		ExitOK:     "every question answered",
+		ExitFailed: "a task or question failed, the timeout passed, or an AWS call failed",
+		Notes:      "The course's spellings ask_many and list_answers work too. Colours only on a terminal, never with NO_COLOR set.",
+		Commands: []*cli.Command{
+			{Name: "ask", Args: "CONTEXT QUESTION", MaxArgs: -1, // ask checks them, with an example Summary: "ask one question about a text (the context) and print the answer",
+				Example: `runtask ask "A giant peach was flowing in the river. ... She named the baby Momotaro." "What is the name of the baby?"` +
+					"\nruntask ask --context-file story.txt \"Who found the peach?\"\nruntask ask \"Who found the peach?\" < story.txt",
+				Flags: func(fs *flag.FlagSet) {
+					fs.StringVar(&a.contextFile, "context-file", "", "read the context from this `FILE` (- = standard input); then QUESTION is the only argument")
+				},
+				Run: o.with(func(ctx context.Context, s *session, c *cli.Call) error { return s.ask(ctx, c.Args, a.contextFile) })},
+			{Name: "ask-many", Aliases: []string{"ask_many"}, Args: "[FILE]", MaxArgs: 1,
+				Summary: "ask every question of a JSON file [{\"context\": ..., \"question\": ...}, ...] (default: the built-in problems)",
+				Example: "runtask ask-many\nruntask ask-many problems.json --parallel 2",
+				Flags: func(fs *flag.FlagSet) {
+					fs.IntVar(&a.parallel, "parallel", 1, "spread the questions over `N` tasks")
+				},
+				Run: o.with(func(ctx context.Context, s *session, c *cli.Call) error { return s.askMany(ctx, c.Args, a.parallel) })},
+			{Name: "list-answers", Aliases: []string{"list_answers"}, MaxArgs: -1, Summary: "the stored questions and answers, newest first",
+				Example: "runtask list-answers --limit 5",
+				Flags: func(fs *flag.FlagSet) {
+					fs.IntVar(&a.limit, "limit", 50, "show at most `N` answers, newest first (0 = all)")
+				},
+				Run: o.with(func(ctx context.Context, s *session, c *cli.Call) error { return s.listAnswers(ctx, c.Args, a.limit) })},
+			{Name: "clear", MaxArgs: -1, Summary: "delete every stored question and answer (asks first unless --yes)",
+				Example: "runtask clear --yes",
+				Flags: func(fs *flag.FlagSet) {
+					fs.BoolVar(&a.yes, "yes", false, "do not ask for confirmation")
+				},
+				Run: o.with(func(ctx context.Context, s *session, c *cli.Call) error { return s.clear(ctx, c.Args, a.yes) })},
+		},
+	}
+}
 
-func (e usageError) Error() string { return e.msg }
-
-func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
-
-// interrupted: the learner pressed Ctrl-C (the task, if any, has been stopped).
-var errInterrupted = errors.New("interrupted")
-
-// failed: the reason was already printed (a task or a question failed).
-var errFailed = errors.New("failed")
-
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	o := &options{stack: qabot.StackName, timeout: 10 * time.Minute}
-	top := flag.NewFlagSet("runtask", flag.ContinueOnError)
-	top.SetOutput(io.Discard)
-	o.register(top)
-	if err := top.Parse(args); err != nil {
-		return flagError(err, stdout, stderr)
+// with makes a command's Run: check the options, then run it in a session.
+func (o *options) with(do func(context.Context, *session, *cli.Call) error) func(context.Context, *cli.Call) error {
+	return func(ctx context.Context, c *cli.Call) error {
+		o.region, o.profile, o.json = c.Region, c.Profile, c.JSON
+		if err := checkOptions(o); err != nil {
+			return err
+		}
+		return do(ctx, &session{opts: o, call: c, stdin: c.Stdin, stdout: c.Stdout, stderr: c.Stderr}, c)
 	}
-	if top.NArg() == 0 {
-		fmt.Fprint(stderr, usage)
-		return exitUsage
-	}
-	name, ok := commands[top.Arg(0)]
-	if top.Arg(0) == "help" {
-		fmt.Fprint(stdout, usage)
-		return exitOK
-	}
-	if !ok {
-		fmt.Fprintf(stderr, "runtask: unknown command %q: use ask, ask-many, list-answers or clear (see --help)\n", top.Arg(0))
-		return exitUsage
-	}
-
-	fs := flag.NewFlagSet("runtask "+name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	o.register(fs)
-	var (
-		contextFile = new(string)
-		parallel    = new(int)
-		limit       = new(int)
-		yes         = new(bool)
-	)
-	switch name {
-	case "ask":
-		fs.StringVar(contextFile, "context-file", "", "read the context from this file (- = stdin)")
-	case "ask-many":
-		fs.IntVar(parallel, "parallel", 1, "spread the questions over this many tasks")
-	case "list-answers":
-		fs.IntVar(limit, "limit", 50, "show at most this many answers, newest first (0 = all)")
-	case "clear":
-		fs.BoolVar(yes, "yes", false, "do not ask for confirmation")
-	}
-	rest, err := cli.Parse(fs, top.Args()[1:], "see runtask --help")
-	if err != nil {
-		return flagError(err, stdout, stderr)
-	}
-	if err := checkOptions(o); err != nil {
-		return report(err, stderr)
-	}
-
-	cl := &session{opts: o, stdin: stdin, stdout: stdout, stderr: stderr}
-	switch name {
-	case "ask":
-		err = cl.ask(ctx, rest, *contextFile)
-	case "ask-many":
-		err = cl.askMany(ctx, rest, *parallel)
-	case "list-answers":
-		err = cl.listAnswers(ctx, rest, *limit)
-	case "clear":
-		err = cl.clear(ctx, rest, *yes)
-	}
-	return report(err, stderr)
 }
 
 func checkOptions(o *options) error {
 	if o.timeout <= 0 {
-		return usagef("--timeout %s: give a positive duration, for example --timeout 15m", o.timeout)
+		return cli.Usagef("--timeout %s: give a positive duration, for example --timeout 15m", o.timeout)
 	}
 	if o.stack == "" || strings.ContainsAny(o.stack, "/ ") {
-		return usagef("--stack %q: give a stack name, for example --stack %s", o.stack, qabot.StackName)
+		return cli.Usagef("--stack %q: give a stack name, for example --stack %s", o.stack, qabot.StackName)
 	}
 	return nil
-}
-
-// report prints err as one line and turns it into the exit status.
-func report(err error, stderr io.Writer) int {
-	var u usageError
-	switch {
-	case err == nil:
-		return exitOK
-	case errors.Is(err, errInterrupted):
-		return exitInterrupted
-	case errors.Is(err, errFailed):
-		return exitFailed
-	case errors.As(err, &u):
-		fmt.Fprintln(stderr, "runtask: "+oneLine(err.Error()))
-		return exitUsage
-	}
-	fmt.Fprintln(stderr, "runtask: "+oneLine(err.Error()))
-	return exitFailed
-}
-
-func flagError(err error, stdout, stderr io.Writer) int {
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(stdout, usage)
-		return exitOK
-	}
-	msg := err.Error()
-	if !strings.Contains(msg, "--help") {
-		msg += " (see runtask --help)"
-	}
-	fmt.Fprintln(stderr, "runtask: "+msg)
-	return exitUsage
-}
-
-// oneLine keeps an error message on one line (AWS messages sometimes span several).
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
 }

@@ -18,8 +18,9 @@ import (
 	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"golang.org/x/term"
 
-	"github.com/intro-aws-go/intro-aws-go/handson/qabot"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/qabot"
 	"github.com/intro-aws-go/intro-aws-go/internal/awsenv"
+	"github.com/intro-aws-go/intro-aws-go/internal/cli"
 	"github.com/intro-aws-go/intro-aws-go/internal/textcheck"
 )
 
@@ -143,8 +144,8 @@ func newResults(c *session, batch int) *results {
 
 // startFailed reports questions whose task could not be started.
 func (o *results) startFailed(r *taskRun) {
-	o.c.progressf("could not start a task for questions %d to %d: %s", r.questions[0].n, r.questions[len(r.questions)-1].n, oneLine(r.err.Error()))
-	tr := taskReport{ItemIDs: ids(r.questions), Error: oneLine(r.err.Error())}
+	o.c.progressf("could not start a task for questions %d to %d: %s", r.questions[0].n, r.questions[len(r.questions)-1].n, cli.OneLine(r.err.Error()))
+	tr := taskReport{ItemIDs: ids(r.questions), Error: cli.OneLine(r.err.Error())}
 	o.report.Tasks = append(o.report.Tasks, tr)
 	for _, q := range r.questions {
 		o.total++
@@ -166,7 +167,7 @@ func (o *results) finished(r *taskRun) {
 		it, ok := items[q.id]
 		switch {
 		case err != nil:
-			it = qabot.Item{ItemID: q.id, Context: q.Context, Question: q.Question, Status: qabot.StatusFailed, Error: "could not read the answer: " + oneLine(err.Error())}
+			it = qabot.Item{ItemID: q.id, Context: q.Context, Question: q.Question, Status: qabot.StatusFailed, Error: "could not read the answer: " + cli.OneLine(err.Error())}
 		case !ok:
 			it = qabot.Item{ItemID: q.id, Context: q.Context, Question: q.Question, Status: qabot.StatusFailed, Error: "the item is gone from the table (cleared while the task ran?)"}
 		}
@@ -332,7 +333,7 @@ func (c *session) lastLogLines(r *taskRun) ([]string, string) {
 		case errors.As(err, &notFound):
 			continue
 		case err != nil:
-			return nil, oneLine(awsenv.Explain("reading the task's log (logs:GetLogEvents)", err).Error())
+			return nil, cli.OneLine(awsenv.Explain("reading the task's log (logs:GetLogEvents)", err).Error())
 		}
 		var lines []string
 		for _, e := range out.Events {

@@ -22,7 +22,8 @@ import (
 	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
-	"github.com/intro-aws-go/intro-aws-go/handson/qabot"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/qabot"
+	"github.com/intro-aws-go/intro-aws-go/internal/cli"
 )
 
 // runtask runs the command in this process (the SDK reads the environment that
@@ -86,22 +87,31 @@ func itemIDsOf(c call) []string {
 }
 
 func TestHelpNamesTheFourCommands(t *testing.T) {
-	for _, args := range [][]string{{"--help"}, {"help"}, {"ask", "-h"}} {
+	global := []string{"--stack", "--region", "--profile", "--json", "--timeout", "--spot", "Exit status: 0 every question answered"}
+	for _, args := range [][]string{{"--help"}, {"help"}, {"--json", "-h"}} {
 		out, err := exec.Command(clientBin, args...).Output()
 		if err != nil {
 			t.Fatalf("runtask %v: %v", args, err)
 		}
-		for _, cmd := range []string{"ask CONTEXT QUESTION", "ask-many", "list-answers", "clear", "--stack", "--region", "--profile", "--json", "--timeout", "--spot", "--parallel", "--limit", "--yes", "--context-file"} {
+		for _, cmd := range append([]string{"ask CONTEXT QUESTION", "ask-many", "list-answers", "clear"}, global...) {
 			if !strings.Contains(string(out), cmd) {
 				t.Errorf("runtask %v does not mention %s:\n%s", args, cmd, out)
+			}
+		}
+	}
+	for cmd, flag := range map[string]string{"ask": "--context-file", "ask-many": "--parallel", "ask_many": "--parallel", "list-answers": "--limit", "clear": "--yes"} {
+		for _, args := range [][]string{{cmd, "-h"}, {"help", cmd}, {"--region", "r", cmd, "x", "--help"}} {
+			out, err := exec.Command(clientBin, args...).Output()
+			if err != nil || !strings.Contains(string(out), "Example:\n  runtask ") || !strings.Contains(string(out), flag) || !strings.Contains(string(out), "--timeout") {
+				t.Errorf("runtask %v: %v\n%s", args, err, out)
 			}
 		}
 	}
 	cmd := exec.Command(clientBin)
 	var errOut bytes.Buffer
 	cmd.Stderr = &errOut
-	if err := cmd.Run(); err == nil || cmd.ProcessState.ExitCode() != exitUsage || !strings.Contains(errOut.String(), "Commands:") {
-		t.Errorf("no command: %v, stderr %q; want exit 2 with the usage", err, errOut.String())
+	if err := cmd.Run(); err == nil || cmd.ProcessState.ExitCode() != exitUsage || errOut.String() != "error: give a command: ask, ask-many, clear, list-answers (see runtask --help)\n" {
+		t.Errorf("no command: %v, stderr %q; want exit 2 with one line", err, errOut.String())
 	}
 }
 
@@ -116,7 +126,7 @@ func TestAskWithNothingDeployedSaysWhatToDeploy(t *testing.T) {
 	if err == nil || cmd.ProcessState.ExitCode() != exitFailed || out.Len() != 0 {
 		t.Fatalf("exit %v, stdout %q", err, out.String())
 	}
-	wantOneLine(t, "stderr", errOut.String(), "runtask: stack EcsClusterQaBot is not deployed in us-east-1", "`npx cdk deploy EcsClusterQaBot`")
+	wantOneLine(t, "stderr", errOut.String(), "error: stack EcsClusterQaBot is not deployed in us-east-1", "`npx cdk deploy EcsClusterQaBot`")
 	if n := len(h.seen("AmazonSSM.GetParametersByPath")); n != 1 {
 		t.Errorf("%d GetParametersByPath calls, want 1", n)
 	}
@@ -546,10 +556,11 @@ func TestListAnswersAndClearFollowEveryPage(t *testing.T) {
 	if code != exitUsage {
 		t.Fatalf("clear without a terminal or --yes: exit %d", code)
 	}
-	wantOneLine(t, "stderr", errOut, fmt.Sprintf("clear would delete %d questions", n), "or add --yes")
+	wantOneLine(t, "stderr", errOut, "error: runtask clear needs a confirmation: run it in a terminal, or add --yes")
 
-	isTerminal = func(io.Reader) bool { return true }
-	t.Cleanup(func() { isTerminal = stdinIsTerminal })
+	terminal := cli.IsTerminal
+	cli.IsTerminal = func(io.Reader) bool { return true }
+	t.Cleanup(func() { cli.IsTerminal = terminal })
 	code, _, errOut = runtask(t, "no\n", "clear")
 	if code != exitFailed || !strings.Contains(errOut, fmt.Sprintf("Delete all %d questions and their answers from table %s (stack EcsClusterQaBot, us-east-1)? Type yes to confirm: ", n, param(t, qabot.ParamTableName))) ||
 		!strings.HasSuffix(errOut, "runtask: nothing deleted\n") || len(storedItems(t)) != n {
@@ -586,18 +597,21 @@ func TestBadInputIsRefusedInOneLine(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"ask", qabot.ExampleContext, "  "}, "runtask: the question is empty"},
-		{[]string{"ask", "", qabot.ExampleQuestion}, "runtask: the context is empty"},
+		{[]string{"ask", qabot.ExampleContext, "  "}, "error: the question is empty"},
+		{[]string{"ask", "", qabot.ExampleQuestion}, "error: the context is empty"},
 		{[]string{"ask", huge, qabot.ExampleQuestion}, "but a DynamoDB item holds at most 400 KB"},
-		{[]string{"ask"}, "runtask: ask takes the context and the question"},
-		{[]string{"ask", "a", "b", "c"}, "runtask: ask takes the context and the question"},
-		{[]string{"ask", "--context-file", "/nonexistent", "q"}, "runtask: --context-file: open /nonexistent"},
-		{[]string{"ask-many", bad}, "runtask: problem 2 of " + bad + ": the question is empty"},
-		{[]string{"ask-many", "--parallel", "0"}, "runtask: --parallel 0: give 1 to 10"},
-		{[]string{"ask", "--timeout", "0s", "c", "q"}, "runtask: --timeout 0s: give a positive duration"},
-		{[]string{"list-answers", "--limit", "-1"}, "runtask: --limit -1"},
-		{[]string{"asks"}, `runtask: unknown command "asks"`},
-		{[]string{"ask", "--bogus"}, "runtask: runtask ask: flag provided but not defined: -bogus (see runtask --help)"},
+		{[]string{"ask"}, "error: ask takes the context and the question"},
+		{[]string{"ask", "a", "b", "c"}, "error: ask takes the context and the question"},
+		{[]string{"ask", "--context-file", "/nonexistent", "q"}, "error: --context-file: stat /nonexistent: no such file or directory"},
+		{[]string{"ask-many", bad}, "error: problem 2 of " + bad + ": the question is empty"},
+		{[]string{"ask-many", "--parallel", "0"}, "error: --parallel 0: give 1 to 10"},
+		{[]string{"ask", "--timeout", "0s", "c", "q"}, "error: --timeout 0s: give a positive duration"},
+		{[]string{"list-answers", "--limit", "-1"}, "error: --limit -1"},
+		{[]string{"asks"}, `error: unknown command "asks"`},
+		{[]string{"ask", "--bogus"}, "error: ask: flag provided but not defined: -bogus (see runtask ask --help)"},
+		{[]string{"ask", "--context-file", "/dev/zero", "q"}, "error: --context-file: /dev/zero is not a regular file (a device): give the path of a file"},
+		{[]string{"ask-many", "/dev/zero"}, "error: ask-many: /dev/zero is not a regular file (a device): give the path of a file"},
+		{[]string{"ask-many", os.TempDir()}, "is not a regular file (a directory)"},
 	} {
 		code, out, errOut := runtask(t, "", c.args...)
 		if code != exitUsage || out != "" {
@@ -666,13 +680,18 @@ func TestNoCredentialsNoRegion(t *testing.T) {
 	if code != exitFailed {
 		t.Errorf("no region: exit %d", code)
 	}
-	wantOneLine(t, "no region", errOut, "runtask: no AWS region: pass --region")
+	wantOneLine(t, "no region", errOut, "error: no AWS region: pass --region")
 
 	code, _, errOut = runtask(t, "", "list-answers", "--region", "eu-west-1")
 	if code != exitFailed {
 		t.Errorf("--region eu-west-1: exit %d", code)
 	}
-	wantOneLine(t, "other region", errOut, "runtask: stack EcsClusterQaBot is not deployed in eu-west-1")
+	wantOneLine(t, "other region", errOut, "error: stack EcsClusterQaBot is not deployed in eu-west-1")
+	code, _, errOut = runtask(t, "", "--region", "eu-west-1", "list-answers")
+	if code != exitFailed {
+		t.Errorf("--region before the command: exit %d", code)
+	}
+	wantOneLine(t, "region before the command", errOut, "error: stack EcsClusterQaBot is not deployed in eu-west-1")
 
 	t.Setenv("AWS_REGION", "us-east-1")
 	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"} {
@@ -682,13 +701,13 @@ func TestNoCredentialsNoRegion(t *testing.T) {
 	if code != exitFailed {
 		t.Errorf("no credentials: exit %d", code)
 	}
-	wantOneLine(t, "no credentials", errOut, "runtask: no AWS credentials found: run `aws configure`")
+	wantOneLine(t, "no credentials", errOut, "error: no AWS credentials found: run `aws configure`")
 
 	code, _, errOut = runtask(t, "", "ask", "--profile", "nosuch", qabot.ExampleContext, qabot.ExampleQuestion)
 	if code != exitFailed {
 		t.Errorf("unknown profile: exit %d", code)
 	}
-	wantOneLine(t, "unknown profile", errOut, `runtask: AWS profile "nosuch" not found`)
+	wantOneLine(t, "unknown profile", errOut, `error: AWS profile "nosuch" not found`)
 }
 
 func TestNewerSortsTimesNotText(t *testing.T) {
@@ -768,7 +787,7 @@ func TestRunTaskFailuresSayWhatToDo(t *testing.T) {
 	if code != exitFailed || out != "" {
 		t.Fatalf("no capacity: exit %d, stdout %q", code, out)
 	}
-	wantOneLine(t, "no capacity", errOut, "runtask: ECS did not start the task: Capacity is unavailable at this time.", "Fargate has no capacity in this zone right now: ask again in a few minutes")
+	wantOneLine(t, "no capacity", errOut, "error: ECS did not start the task: Capacity is unavailable at this time.", "Fargate has no capacity in this zone right now: ask again in a few minutes")
 	if items := storedItems(t); len(items) != 1 || items[0].Status != qabot.StatusFailed || !strings.HasPrefix(items[0].Error, "no task could be started: ECS did not start the task: Capacity") {
 		t.Errorf("the question is not marked failed in the table: %+v", items)
 	}
@@ -781,7 +800,7 @@ func TestRunTaskFailuresSayWhatToDo(t *testing.T) {
 	if code != exitFailed {
 		t.Fatalf("denied: exit %d", code)
 	}
-	wantOneLine(t, "denied", errOut, "runtask: starting the task (ecs:RunTask) was denied: your credentials lack this permission")
+	wantOneLine(t, "denied", errOut, "error: starting the task (ecs:RunTask) was denied: your credentials lack this permission")
 
 	// In a batch, the questions of a task that could not start are reported, and
 	// the other tasks' answers still come.
@@ -832,5 +851,21 @@ func TestPrinterEscapesWhatTheTerminalWouldInterpret(t *testing.T) {
 	want := "Answer:   桃太郎👨\u200d👩\u200d👧\nContext:  one\ntwo\nQuestion: \"who\\x1b]0;pwned\\a?\"\n"
 	if b.String() != want {
 		t.Errorf("printed %q, want %q", b.String(), want)
+	}
+}
+
+// A context on standard input is read up to a bound: /dev/zero is refused in one line,
+// before anything is asked of AWS.
+func TestEndlessStandardInputIsRefused(t *testing.T) {
+	zero, err := os.Open("/dev/zero")
+	if err != nil {
+		t.Skip(err)
+	}
+	defer zero.Close()
+	t.Setenv("AWS_REGION", "")
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"ask", "Who?"}, zero, &out, &errOut)
+	if code != exitUsage || errOut.String() != "error: the context on standard input holds more than the 800.0 KiB this command reads\n" {
+		t.Errorf("ask < /dev/zero = %d %q", code, errOut.String())
 	}
 }

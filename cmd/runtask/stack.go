@@ -5,23 +5,23 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
-	"github.com/intro-aws-go/intro-aws-go/handson/qabot"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/qabot"
 	"github.com/intro-aws-go/intro-aws-go/internal/awsenv"
+	"github.com/intro-aws-go/intro-aws-go/internal/cli"
 )
 
 // session is one invocation: flags, streams, and (after connect) the AWS clients and the
 // stack's parameters.
 type session struct {
 	opts           *options
+	call           *cli.Call
 	stdin          io.Reader
 	stdout, stderr io.Writer
 
@@ -44,7 +44,7 @@ type stack struct {
 
 // connect loads the AWS configuration and the stack's parameters.
 func (c *session) connect(ctx context.Context) error {
-	cfg, err := awsenv.Load(ctx, c.opts.region, c.opts.profile)
+	cfg, err := c.call.AWS(ctx)
 	if err != nil {
 		return err
 	}
@@ -52,42 +52,17 @@ func (c *session) connect(ctx context.Context) error {
 	c.ecs = ecs.NewFromConfig(cfg)
 	c.db = dynamodb.NewFromConfig(cfg)
 	c.logs = cloudwatchlogs.NewFromConfig(cfg)
-	c.stack, err = loadStack(ctx, ssm.NewFromConfig(cfg), c.opts.stack, cfg.Region)
+	c.stack, err = loadStack(ctx, cfg, c.opts.stack)
 	return err
 }
 
-// loadStack reads every parameter under /<name>/ (one call: the stack publishes
-// fewer than a page of them).
-func loadStack(ctx context.Context, client *ssm.Client, name, region string) (*stack, error) {
-	prefix := "/" + name + "/"
-	values := map[string]string{}
-	pages := ssm.NewGetParametersByPathPaginator(client, &ssm.GetParametersByPathInput{
-		Path: aws.String(strings.TrimSuffix(prefix, "/")), MaxResults: aws.Int32(10),
-	})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			return nil, awsenv.Explain("reading the stack's parameters (ssm:GetParametersByPath "+prefix+")", err)
-		}
-		for _, p := range page.Parameters {
-			values[strings.TrimPrefix(aws.ToString(p.Name), prefix)] = aws.ToString(p.Value)
-		}
+// loadStack reads the stack's parameters (the contract in handson/qabot).
+func loadStack(ctx context.Context, cfg aws.Config, name string) (*stack, error) {
+	values, err := awsenv.Parameters(ctx, cfg, name, qabot.Parameters())
+	if err != nil {
+		return nil, err
 	}
-	deploy := fmt.Sprintf("`npx cdk deploy %s`", name)
-	if len(values) == 0 {
-		return nil, fmt.Errorf("stack %s is not deployed in %s (no SSM parameters under %s): deploy it with %s, or pass the --region/--profile you deployed it with",
-			name, region, prefix, deploy)
-	}
-	var missing []string
-	for _, leaf := range qabot.Parameters() {
-		if values[leaf] == "" {
-			missing = append(missing, prefix+leaf)
-		}
-	}
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("stack %s in %s lacks %s (deployed by an older version?): deploy it again with %s",
-			name, region, strings.Join(missing, ", "), deploy)
-	}
+	prefix, deploy := "/"+name+"/", fmt.Sprintf("`npx cdk deploy %s`", name)
 	s := &stack{
 		name:            name,
 		cluster:         values[qabot.ParamClusterName],
@@ -119,7 +94,7 @@ func (c *session) capacity() (string, error) {
 	case c.stack.capacity == qabot.CapacityFargateSpot:
 		return qabot.CapacityFargateSpot, nil
 	}
-	return "", usagef("--spot: %s in %s runs arm64 tasks, which Fargate Spot does not offer: deploy it with `npx cdk deploy %s -c spot=true` (x86_64), then use --spot",
+	return "", cli.Usagef("--spot: %s in %s runs arm64 tasks, which Fargate Spot does not offer: deploy it with `npx cdk deploy %s -c spot=true` (x86_64), then use --spot",
 		c.stack.name, c.region, c.stack.name)
 }
 

@@ -12,8 +12,9 @@ import (
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"golang.org/x/term"
 
-	"github.com/intro-aws-go/intro-aws-go/handson/qabot"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/qabot"
 	"github.com/intro-aws-go/intro-aws-go/internal/awsenv"
+	"github.com/intro-aws-go/intro-aws-go/internal/cli"
 )
 
 // The wait loop polls DescribeTasks (free of charge) every pollMin at first and backs
@@ -167,7 +168,7 @@ func (c *session) interrupt(runs []*taskRun) error {
 		cancel()
 		if err != nil {
 			fmt.Fprintf(c.stderr, "runtask: interrupted, but could not stop task %s: %v: stop it with `aws ecs stop-task --region %s --cluster %s --task %s`\n",
-				r.arn, oneLine(awsenv.Explain("ecs:StopTask", err).Error()), c.region, c.stack.cluster, r.arn)
+				r.arn, cli.OneLine(awsenv.Explain("ecs:StopTask", err).Error()), c.region, c.stack.cluster, r.arn)
 			continue
 		}
 		fmt.Fprintf(c.stderr, "runtask: interrupted: stopped task %s (its questions stay in the table, marked failed; `go run ./cmd/runtask clear` removes them)\n", r.arn)

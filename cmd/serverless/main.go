@@ -21,14 +21,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	mrand "math/rand/v2"
 	"os"
-	"os/signal"
+	"path"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
-	"syscall"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -45,134 +45,138 @@ import (
 	"github.com/intro-aws-go/intro-aws-go/internal/textcheck"
 )
 
-const usage = `usage: serverless <command> [arguments] [flags]
+func main() { cli.Main(newProgram()) }
 
-SimpleLambda (--function NAME, default: the stack's FunctionName output):
-  invoke                           run the function once and print its answer and log
-  invoke-many N [--concurrency C]  start N asynchronous runs, C requests at a time (default 10)
-
-SimpleDynamoDb (--table NAME, default: the stack's TableName output):
-  write                            write one item (John Doe, 25)
-  read                             print every item
-  batch-write N                    write N items with random ages 1-50
-  search-under-age AGE             print the items younger than AGE
-  clear                            delete every item
-
-SimpleS3 (--bucket NAME, default: the stack's BucketName output):
-  upload FILE [--key KEY]          upload a file (key: the file's name)
-  download KEY [--out FILE]        download an object (file: downloads/<the key's last part>)
-`
-
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
+// run is the whole client; it returns the exit code (the tests call it).
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return newProgram().Run(ctx, args, strings.NewReader(""), stdout, stderr)
 }
 
-// command is one sub-command: the stack it works with and its output, and what it does.
-type command struct {
-	stack, output, flag string
-	minArgs, maxArgs    int
-	run                 func(ctx context.Context, e *env, args []string) error
-}
-
-var commands = map[string]command{
-	"invoke":           {handsons.SimpleLambda, "FunctionName", "function", 0, 0, invoke},
-	"invoke-many":      {handsons.SimpleLambda, "FunctionName", "function", 1, 1, invokeMany},
-	"write":            {handsons.SimpleDynamoDb, "TableName", "table", 0, 0, write},
-	"read":             {handsons.SimpleDynamoDb, "TableName", "table", 0, 0, read},
-	"batch-write":      {handsons.SimpleDynamoDb, "TableName", "table", 1, 1, batchWrite},
-	"search-under-age": {handsons.SimpleDynamoDb, "TableName", "table", 1, 1, searchUnderAge},
-	"clear":            {handsons.SimpleDynamoDb, "TableName", "table", 0, 0, clearTable},
-	"upload":           {handsons.SimpleS3, "BucketName", "bucket", 1, 1, upload},
-	"download":         {handsons.SimpleS3, "BucketName", "bucket", 1, 1, download},
-}
-
-// env is what a command works with.
+// env is what a command works with: its flags, then the AWS configuration and the
+// function, table or bucket.
 type env struct {
 	cfg         aws.Config
-	name        string // function, table or bucket
+	name        string // function, table or bucket (--function, --table, --bucket)
 	out         io.Writer
+	n           int // the command's number argument
 	concurrency int
 	key, file   string
+	force, yes  bool
+	upload      *os.File // upload's file, opened before AWS is asked
+	uploadInfo  os.FileInfo
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return cli.Run(ctx, args, stdout, stderr, usage, dispatch)
+func newProgram() *cli.Program {
+	e := &env{}
+	lambdaFlags, tableFlags, bucketFlags := e.nameFlag("function", "the Lambda `FUNCTION` (default: the SimpleLambda stack's FunctionName output)"),
+		e.nameFlag("table", "the DynamoDB `TABLE` (default: the SimpleDynamoDb stack's TableName output)"),
+		e.nameFlag("bucket", "the S3 `BUCKET` (default: the SimpleS3 stack's BucketName output)")
+	lambdaStack := e.resource(handsons.SimpleLambda, "FunctionName")
+	tableStack := e.resource(handsons.SimpleDynamoDb, "TableName")
+	bucketStack := e.resource(handsons.SimpleS3, "BucketName")
+	return &cli.Program{
+		Name:    "serverless",
+		Summary: "the client of hands-on #5 (SimpleLambda, SimpleDynamoDb, SimpleS3), in place of the course's Python scripts",
+		Notes:   "The function, table and bucket come from the stacks' outputs in the region of your AWS profile\n(or --region), unless --function, --table or --bucket names them.",
+		Commands: []*cli.Command{
+			{Name: "invoke", Summary: "run the SimpleLambda function once and print its answer and log",
+				Example: "serverless invoke", Flags: lambdaFlags, Run: lambdaStack(nil, e.invoke)},
+			{Name: "invoke-many", Args: "N", MinArgs: 1, MaxArgs: 1, Summary: "start N asynchronous runs of the function, C requests at a time",
+				Example: "serverless invoke-many 100 --concurrency 10",
+				Flags: func(fs *flag.FlagSet) {
+					lambdaFlags(fs)
+					fs.IntVar(&e.concurrency, "concurrency", 10, "send at most `C` requests at once (1 to 100)")
+				},
+				Run: lambdaStack(e.checkInvokeMany, e.invokeMany)},
+			{Name: "write", Summary: "write one item (John Doe, 25) to the SimpleDynamoDb table",
+				Example: "serverless write", Flags: tableFlags, Run: tableStack(nil, e.write)},
+			{Name: "read", Summary: "print every item of the table", Example: "serverless read", Flags: tableFlags, Run: tableStack(nil, e.read)},
+			{Name: "batch-write", Args: "N", MinArgs: 1, MaxArgs: 1, Summary: "write N items with random ages 1-50",
+				Example: "serverless batch-write 1000", Flags: tableFlags,
+				Run: tableStack(e.number("batch-write", 1, 1000000), e.batchWrite)},
+			{Name: "search-under-age", Args: "AGE", MinArgs: 1, MaxArgs: 1, Summary: "print the items younger than AGE",
+				Example: "serverless search-under-age 20", Flags: tableFlags,
+				Run: tableStack(e.number("search-under-age", 0, 1000), e.searchUnderAge)},
+			{Name: "clear", Summary: "delete every item of the table (asks first unless --yes)", Example: "serverless clear --yes",
+				Flags: func(fs *flag.FlagSet) {
+					tableFlags(fs)
+					fs.BoolVar(&e.yes, "yes", false, "do not ask for confirmation")
+				},
+				Run: tableStack(nil, e.clearTable)},
+			{Name: "upload", Args: "FILE", MinArgs: 1, MaxArgs: 1, Summary: "upload a file to the SimpleS3 bucket (key: the file's name, or --key)",
+				Example: "serverless upload handson/bashoutter/screenshot.png --key pictures/haiku.png",
+				Flags: func(fs *flag.FlagSet) {
+					bucketFlags(fs)
+					fs.StringVar(&e.key, "key", "", "the object's `KEY` (default: the file's name)")
+				},
+				Run: bucketStack(e.checkUpload, e.put)},
+			{Name: "download", Args: "KEY", MinArgs: 1, MaxArgs: 1, Summary: "download an object into a file (never over an existing one without --force)",
+				Example: "serverless download pictures/haiku.png   # into downloads/haiku.png\nserverless download pictures/haiku.png --out /tmp/",
+				Flags: func(fs *flag.FlagSet) {
+					bucketFlags(fs)
+					fs.StringVar(&e.file, "out", "", "write to this `PATH`, a file or an existing folder (default: the key's last part, here)")
+					fs.BoolVar(&e.force, "force", false, "replace the file if it exists")
+				},
+				Run: bucketStack(e.checkDownload, e.download)},
+		},
+	}
 }
 
-func dispatch(ctx context.Context, args []string, stdout io.Writer) error {
-	name := args[0]
-	cmd, ok := commands[name]
-	if !ok {
-		var names []string
-		for n := range commands {
-			names = append(names, n)
+// nameFlag registers --function, --table or --bucket.
+func (e *env) nameFlag(name, usage string) func(fs *flag.FlagSet) {
+	return func(fs *flag.FlagSet) { fs.StringVar(&e.name, name, "", usage) }
+}
+
+// resource makes a command's Run: check the arguments, load the AWS configuration,
+// find the function, table or bucket (the flag, else the stack's output), run.
+func (e *env) resource(stack, output string) func(check func(*cli.Call) error, do func(context.Context, *cli.Call) error) func(context.Context, *cli.Call) error {
+	return func(check func(*cli.Call) error, do func(context.Context, *cli.Call) error) func(context.Context, *cli.Call) error {
+		return func(ctx context.Context, c *cli.Call) error {
+			e.out = c.Stdout
+			if check != nil {
+				if err := check(c); err != nil {
+					return err
+				}
+			}
+			cfg, err := c.AWS(ctx)
+			if err != nil {
+				return err
+			}
+			e.cfg = cfg
+			if e.name == "" {
+				if e.name, err = awsenv.Output(ctx, cfg, stack, output); err != nil {
+					return err
+				}
+			}
+			return do(ctx, c)
 		}
-		sort.Strings(names)
-		return fmt.Errorf("unknown command %q; the commands are %s (serverless --help)", name, strings.Join(names, ", "))
 	}
-	e := &env{out: stdout}
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.StringVar(&e.name, cmd.flag, "", "")
-	if name == "invoke-many" {
-		fs.IntVar(&e.concurrency, "concurrency", 10, "")
-	}
-	if name == "upload" {
-		fs.StringVar(&e.key, "key", "", "")
-	}
-	if name == "download" {
-		fs.StringVar(&e.file, "out", "", "")
-	}
-	positional, err := cli.Parse(fs, args[1:], "serverless --help")
-	if err != nil {
-		return err
-	}
-	if len(positional) < cmd.minArgs || len(positional) > cmd.maxArgs {
-		return fmt.Errorf("%s: wrong arguments (serverless --help shows: %s)", name, usageLine(name))
-	}
-
-	cfg, err := awsenv.Load(ctx, "", "")
-	if err != nil {
-		return err
-	}
-	e.cfg = cfg
-	if e.name == "" {
-		if e.name, err = awsenv.Output(ctx, cfg, cmd.stack, cmd.output); err != nil {
-			return err
-		}
-	}
-	return cmd.run(ctx, e, positional)
 }
 
-// usageLine is the command's line of the usage text, without its explanation.
-func usageLine(name string) string {
-	for _, l := range strings.Split(usage, "\n") {
-		if l = strings.TrimSpace(l); l == name || strings.HasPrefix(l, name+" ") {
-			synopsis, _, _ := strings.Cut(l, "  ")
-			return synopsis
+// number checks a command's whole-number argument and keeps it in e.n.
+func (e *env) number(what string, lo, hi int) func(*cli.Call) error {
+	return func(c *cli.Call) error {
+		n, err := strconv.Atoi(c.Args[0])
+		if err != nil || n < lo || n > hi {
+			return cli.Usagef("%s %q: give a whole number from %d to %d", what, c.Args[0], lo, hi)
 		}
+		e.n = n
+		return nil
 	}
-	return name
-}
-
-func count(arg, what string, lo, hi int) (int, error) {
-	n, err := strconv.Atoi(arg)
-	if err != nil || n < lo || n > hi {
-		return 0, fmt.Errorf("%s %q: give a whole number from %d to %d", what, arg, lo, hi)
-	}
-	return n, nil
 }
 
 // --- SimpleLambda ---
 
-func invoke(ctx context.Context, e *env, _ []string) error {
+// invokeAttemptTimeout: a synchronous invoke answers when the function has run (the
+// SimpleLambda function may take 10 s, another one given with --function longer).
+const invokeAttemptTimeout = 2 * time.Minute
+
+func (e *env) invoke(ctx context.Context, _ *cli.Call) error {
 	start := time.Now()
 	out, err := lambda.NewFromConfig(e.cfg).Invoke(ctx, &lambda.InvokeInput{
 		FunctionName: aws.String(e.name),
 		LogType:      lambdatypes.LogTypeTail,
-	})
+	}, func(o *lambda.Options) { o.HTTPClient = awsenv.HTTPClient(invokeAttemptTimeout) })
 	if err != nil {
 		return awsenv.Explain("invoking "+e.name, err)
 	}
@@ -186,14 +190,18 @@ func invoke(ctx context.Context, e *env, _ []string) error {
 	return nil
 }
 
-func invokeMany(ctx context.Context, e *env, args []string) error {
-	n, err := count(args[0], "invoke-many", 1, 10000)
-	if err != nil {
+func (e *env) checkInvokeMany(c *cli.Call) error {
+	if err := e.number("invoke-many", 1, 10000)(c); err != nil {
 		return err
 	}
 	if e.concurrency < 1 || e.concurrency > 100 {
-		return fmt.Errorf("--concurrency %d: use 1 to 100", e.concurrency)
+		return cli.Usagef("--concurrency %d: use 1 to 100", e.concurrency)
 	}
+	return nil
+}
+
+func (e *env) invokeMany(ctx context.Context, _ *cli.Call) error {
+	n := e.n
 	client := lambda.NewFromConfig(e.cfg)
 	start := time.Now()
 	sent, err := cli.Parallel(ctx, n, e.concurrency, func(int) error {
@@ -227,7 +235,7 @@ func person(age int) map[string]ddbtypes.AttributeValue {
 	}
 }
 
-func write(ctx context.Context, e *env, _ []string) error {
+func (e *env) write(ctx context.Context, _ *cli.Call) error {
 	item := person(25)
 	if _, err := dynamodb.NewFromConfig(e.cfg).PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(e.name), Item: item}); err != nil {
 		return awsenv.Explain("writing to "+e.name, err)
@@ -237,7 +245,7 @@ func write(ctx context.Context, e *env, _ []string) error {
 }
 
 // scan walks the whole table (page by page: one Scan answers at most 1 MB).
-func scan(ctx context.Context, e *env, input *dynamodb.ScanInput, each func(map[string]ddbtypes.AttributeValue) error) error {
+func (e *env) scan(ctx context.Context, input *dynamodb.ScanInput, each func(map[string]ddbtypes.AttributeValue) error) error {
 	input.TableName = aws.String(e.name)
 	p := dynamodb.NewScanPaginator(dynamodb.NewFromConfig(e.cfg), input)
 	for p.HasMorePages() {
@@ -254,9 +262,9 @@ func scan(ctx context.Context, e *env, input *dynamodb.ScanInput, each func(map[
 	return nil
 }
 
-func read(ctx context.Context, e *env, _ []string) error {
+func (e *env) read(ctx context.Context, _ *cli.Call) error {
 	n := 0
-	err := scan(ctx, e, &dynamodb.ScanInput{}, func(item map[string]ddbtypes.AttributeValue) error {
+	err := e.scan(ctx, &dynamodb.ScanInput{}, func(item map[string]ddbtypes.AttributeValue) error {
 		n++
 		_, err := fmt.Fprintln(e.out, toJSON(item))
 		return err
@@ -267,13 +275,9 @@ func read(ctx context.Context, e *env, _ []string) error {
 	return err
 }
 
-func searchUnderAge(ctx context.Context, e *env, args []string) error {
-	age, err := count(args[0], "search-under-age", 0, 1000)
-	if err != nil {
-		return err
-	}
-	n := 0
-	err = scan(ctx, e, &dynamodb.ScanInput{
+func (e *env) searchUnderAge(ctx context.Context, _ *cli.Call) error {
+	age, n := e.n, 0
+	err := e.scan(ctx, &dynamodb.ScanInput{
 		FilterExpression:          aws.String("age < :age"),
 		ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":age": &ddbtypes.AttributeValueMemberN{Value: strconv.Itoa(age)}},
 	}, func(item map[string]ddbtypes.AttributeValue) error {
@@ -287,60 +291,73 @@ func searchUnderAge(ctx context.Context, e *env, args []string) error {
 	return err
 }
 
-func batchWrite(ctx context.Context, e *env, args []string) error {
-	n, err := count(args[0], "batch-write", 1, 1000000)
-	if err != nil {
-		return err
-	}
+func (e *env) batchWrite(ctx context.Context, _ *cli.Call) error {
+	n := e.n
 	var requests []ddbtypes.WriteRequest
 	for range n {
 		requests = append(requests, ddbtypes.WriteRequest{PutRequest: &ddbtypes.PutRequest{Item: person(1 + mrand.IntN(50))}})
 	}
-	if err := writeBatches(ctx, e, requests); err != nil {
-		return err
+	if written, err := e.writeBatches(ctx, requests); err != nil {
+		return e.partly(ctx, err, "wrote %d of %d items to %s", written, n)
 	}
 	fmt.Fprintf(e.out, "\nWrote %d items to %s\n", n, e.name)
 	return nil
 }
 
-func clearTable(ctx context.Context, e *env, _ []string) error {
+func (e *env) clearTable(ctx context.Context, c *cli.Call) error {
 	var requests []ddbtypes.WriteRequest
-	err := scan(ctx, e, &dynamodb.ScanInput{ProjectionExpression: aws.String("item_id")}, func(item map[string]ddbtypes.AttributeValue) error {
+	err := e.scan(ctx, &dynamodb.ScanInput{ProjectionExpression: aws.String("item_id")}, func(item map[string]ddbtypes.AttributeValue) error {
 		requests = append(requests, ddbtypes.WriteRequest{DeleteRequest: &ddbtypes.DeleteRequest{Key: item}})
 		return nil
 	})
-	if err != nil {
+	if err != nil || len(requests) == 0 {
+		if err == nil {
+			fmt.Fprintf(e.out, "Nothing to delete: %s is empty\n", e.name)
+		}
 		return err
 	}
-	if err := writeBatches(ctx, e, requests); err != nil {
-		return err
+	if !e.yes {
+		if ok, err := cli.Confirm(c, fmt.Sprintf("Delete all %s of table %s?", cli.Plural(len(requests), "item"), e.name)); !ok {
+			if err == nil {
+				fmt.Fprintln(e.out, "Nothing deleted.")
+				err = cli.ErrReported
+			}
+			return err
+		}
+	}
+	if deleted, err := e.writeBatches(ctx, requests); err != nil {
+		return e.partly(ctx, err, "deleted %d of %d items from %s", deleted, len(requests))
 	}
 	fmt.Fprintf(e.out, "\nDeleted %d items from %s\n", len(requests), e.name)
 	return nil
 }
 
-// writeBatches sends BatchWriteItem calls of 25 (DynamoDB's limit), 4 at a time, and
-// sends again whatever DynamoDB could not process (throttling), with back-off.
-func writeBatches(ctx context.Context, e *env, requests []ddbtypes.WriteRequest) error {
+// writeBatches writes requests in batches (awsenv.WriteBatch), 4 batches at a time,
+// and returns how many requests were done.
+func (e *env) writeBatches(ctx context.Context, requests []ddbtypes.WriteRequest) (int, error) {
 	db := dynamodb.NewFromConfig(e.cfg)
-	batches := (len(requests) + 24) / 25
+	var done atomic.Int64
+	batches := (len(requests) + awsenv.MaxBatchWrite - 1) / awsenv.MaxBatchWrite
 	_, err := cli.Parallel(ctx, batches, 4, func(i int) error {
-		batch := requests[i*25 : min((i+1)*25, len(requests))]
-		wait := 100 * time.Millisecond
-		for len(batch) > 0 {
-			out, err := db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]ddbtypes.WriteRequest{e.name: batch}})
-			if err != nil {
-				return awsenv.Explain("batch writing to "+e.name, err)
-			}
-			if batch = out.UnprocessedItems[e.name]; len(batch) > 0 {
-				time.Sleep(wait)
-				wait = min(2*wait, 5*time.Second)
-			}
+		batch := requests[i*awsenv.MaxBatchWrite : min((i+1)*awsenv.MaxBatchWrite, len(requests))]
+		n, err := awsenv.WriteBatch(ctx, db, e.name, batch)
+		done.Add(int64(n))
+		if err != nil {
+			return awsenv.Explain("batch writing to "+e.name, err)
 		}
 		fmt.Fprint(e.out, ".")
 		return nil
 	})
-	return err
+	return int(done.Load()), err
+}
+
+// partly reports a bulk command that stopped part-way: interrupted, or failed.
+func (e *env) partly(ctx context.Context, err error, format string, done, of int) error {
+	state := fmt.Sprintf(format, done, of, e.name)
+	if ctx.Err() != nil {
+		return cli.Interrupted(state)
+	}
+	return fmt.Errorf("%v (%s)", err, state)
 }
 
 // toJSON renders an item as one line of JSON with numbers as numbers.
@@ -366,6 +383,9 @@ func toJSON(item map[string]ddbtypes.AttributeValue) string {
 
 func s3Client(cfg aws.Config) *s3.Client {
 	return s3.NewFromConfig(cfg, func(o *s3.Options) {
+		// The SDK would print a DEBUG line on stderr for each object stored without a
+		// checksum (objects uploaded by the console, or by moto).
+		o.DisableLogOutputChecksumValidationSkipped = true
 		// A local endpoint (tests) has no DNS names per bucket.
 		if o.BaseEndpoint != nil {
 			o.UsePathStyle = true
@@ -373,17 +393,18 @@ func s3Client(cfg aws.Config) *s3.Client {
 	})
 }
 
-func upload(ctx context.Context, e *env, args []string) error {
-	path := args[0]
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("upload: %v", err)
-	}
+// maxUpload is the largest object one PutObject call may write (S3's limit).
+const maxUpload = 5 << 30
+
+// checkUpload opens the file before anything is asked of AWS.
+func (e *env) checkUpload(c *cli.Call) (err error) {
+	e.upload, e.uploadInfo, err = cli.OpenFile(c.Args[0], maxUpload)
+	return err
+}
+
+func (e *env) put(ctx context.Context, c *cli.Call) error {
+	path, f, info := c.Args[0], e.upload, e.uploadInfo
 	defer f.Close()
-	info, err := f.Stat()
-	if err != nil || info.IsDir() {
-		return fmt.Errorf("upload %s: not a file", path)
-	}
 	key := e.key
 	if key == "" {
 		key = filepath.Base(path)
@@ -399,22 +420,49 @@ func upload(ctx context.Context, e *env, args []string) error {
 	}); err != nil {
 		return awsenv.Explain(fmt.Sprintf("uploading %s to s3://%s/%s", path, e.name, key), err)
 	}
-	fmt.Fprintf(e.out, "Uploaded %s (%s) to s3://%s/%s\n", path, bytesText(info.Size()), e.name, key)
+	fmt.Fprintf(e.out, "Uploaded %s (%s) to s3://%s/%s\n", path, cli.Bytes(info.Size()), e.name, key)
 	return nil
 }
 
-func download(ctx context.Context, e *env, args []string) error {
-	key := args[0]
+// checkDownload decides where the object goes before anything is asked of AWS: the
+// key's last part in downloads/ (ignored by git, not loose files in the checkout), --out PATH, or a file inside --out DIR;
+// an existing file is replaced only with --force.
+func (e *env) checkDownload(c *cli.Call) error {
+	key := c.Args[0]
 	if err := textcheck.Line(key); err != nil {
-		return fmt.Errorf("download: the key %+q: %v", key, err)
+		return cli.Usagef("download: the key %+q: %v", key, err)
 	}
-	path := e.file
-	if path == "" { // downloads/ (ignored by git), not loose files in the checkout
-		path = filepath.Join("downloads", filepath.Base(key))
+	base := path.Base(key)
+	if key == "" || strings.HasSuffix(key, "/") || base == "." || base == ".." || base == "/" {
+		return cli.Usagef("download %q: give the key of an object, e.g. fish/nemo.jpg", key)
+	}
+	target := e.file
+	if target == "" {
+		target = filepath.Join("downloads", base)
 		if err := os.MkdirAll("downloads", 0o755); err != nil {
 			return fmt.Errorf("download: %v", err)
 		}
+	} else if info, err := os.Stat(target); (err == nil && info.IsDir()) || strings.HasSuffix(target, string(filepath.Separator)) {
+		target = filepath.Join(target, base)
 	}
+	info, err := os.Lstat(target)
+	switch {
+	case err == nil && !info.Mode().IsRegular():
+		return cli.Usagef("download: %s exists and is not a regular file: give another --out", target)
+	case err == nil && !e.force:
+		return cli.Usagef("download: %s already exists: add --force to replace it, or give another --out", target)
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return cli.Usagef("download: %v", err)
+	}
+	if info, err := os.Stat(filepath.Dir(target)); err != nil || !info.IsDir() {
+		return cli.Usagef("download: folder %s does not exist", filepath.Dir(target))
+	}
+	e.file = target
+	return nil
+}
+
+func (e *env) download(ctx context.Context, c *cli.Call) error {
+	key, target := c.Args[0], e.file
 	out, err := s3Client(e.cfg).GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(e.name), Key: aws.String(key)})
 	if err != nil {
 		var missing *s3types.NoSuchKey
@@ -424,33 +472,41 @@ func download(ctx context.Context, e *env, args []string) error {
 		return awsenv.Explain(fmt.Sprintf("downloading s3://%s/%s", e.name, key), err)
 	}
 	defer out.Body.Close()
-	// Write next to the target and rename, so a failed download leaves no half file.
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".download-*")
+	n, err := writeFile(target, out.Body)
 	if err != nil {
-		return fmt.Errorf("download: %v", err)
+		if ctx.Err() != nil {
+			return cli.Interrupted(fmt.Sprintf("nothing written to %s", target))
+		}
+		return fmt.Errorf("download s3://%s/%s to %s: %v", e.name, key, target, err)
 	}
-	n, err := io.Copy(tmp, out.Body)
+	fmt.Fprintf(e.out, "Downloaded s3://%s/%s to %s (%s)\n", e.name, key, target, cli.Bytes(n))
+	return nil
+}
+
+// writeFile writes r to a temporary file next to target and renames it, so a failed
+// download leaves no half file and the target is replaced in one step. The file gets
+// the mode of the one it replaces, else 0644 (a temporary file is 0600).
+func writeFile(target string, r io.Reader) (int64, error) {
+	mode := fs.FileMode(0o644)
+	if info, err := os.Stat(target); err == nil {
+		mode = info.Mode().Perm()
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(target), ".download-*")
+	if err != nil {
+		return 0, err
+	}
+	n, err := io.Copy(tmp, r)
+	if err == nil {
+		err = tmp.Chmod(mode)
+	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp.Name(), path)
+		err = os.Rename(tmp.Name(), target)
 	}
 	if err != nil {
 		os.Remove(tmp.Name())
-		return fmt.Errorf("download s3://%s/%s to %s: %v", e.name, key, path, err)
 	}
-	fmt.Fprintf(e.out, "Downloaded s3://%s/%s to %s (%s)\n", e.name, key, path, bytesText(n))
-	return nil
-}
-
-func bytesText(n int64) string {
-	switch {
-	case n < 1024:
-		return fmt.Sprintf("%d bytes", n)
-	case n < 1<<20:
-		return fmt.Sprintf("%.1f KiB", float64(n)/1024)
-	default:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	}
+	return n, err
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/intro-aws-go/intro-aws-go/internal/cli"
 	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
 )
 
@@ -26,19 +28,25 @@ func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errb.String()
 }
 
-// A table in moto and a SimpleDynamoDb stack whose TableName output names it.
-func TestDynamoDbCommandsThroughTheStackOutput(t *testing.T) {
-	moto := testenv.StartMoto(t)
-	moto.SetEnv(t)
-	db := dynamodb.NewFromConfig(moto.Config())
+// createTable makes a table shaped as SimpleDynamoDb's.
+func createTable(t *testing.T, db *dynamodb.Client, name string) {
+	t.Helper()
 	if _, err := db.CreateTable(context.Background(), &dynamodb.CreateTableInput{
-		TableName:            aws.String("SimpleDynamoDb-SimpleTable-ABC"),
+		TableName:            aws.String(name),
 		BillingMode:          ddbtypes.BillingModePayPerRequest,
 		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("item_id"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
 		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("item_id"), KeyType: ddbtypes.KeyTypeHash}},
 	}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// A table in moto and a SimpleDynamoDb stack whose TableName output names it.
+func TestDynamoDbCommandsThroughTheStackOutput(t *testing.T) {
+	moto := testenv.StartMoto(t)
+	moto.SetEnv(t)
+	db := dynamodb.NewFromConfig(moto.Config())
+	createTable(t, db, "SimpleDynamoDb-SimpleTable-ABC")
 	moto.CreateStack(t, "SimpleDynamoDb", map[string]string{"TableName": "SimpleDynamoDb-SimpleTable-ABC"})
 	items := func() []map[string]any {
 		out, err := db.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String("SimpleDynamoDb-SimpleTable-ABC")})
@@ -90,7 +98,7 @@ func TestDynamoDbCommandsThroughTheStackOutput(t *testing.T) {
 		}
 	}
 
-	if code, out, _ := runCmd(t, "clear"); code != 0 || !strings.Contains(out, "Deleted 61 items") {
+	if code, out, _ := runCmd(t, "clear", "--yes"); code != 0 || !strings.Contains(out, "Deleted 61 items") {
 		t.Errorf("clear = %d %s", code, out)
 	}
 	if got := items(); len(got) != 0 {
@@ -180,24 +188,29 @@ func TestMistakesAreOneLine(t *testing.T) {
 	moto.SetEnv(t)
 	cases := map[string]struct {
 		args []string
+		code int
 		want string
 	}{
-		"lambda not deployed": {[]string{"invoke"}, "error: stack SimpleLambda is not deployed in us-east-1: run `npx cdk deploy SimpleLambda`"},
-		"table not deployed":  {[]string{"read"}, "error: stack SimpleDynamoDb is not deployed in us-east-1: run `npx cdk deploy SimpleDynamoDb`"},
-		"bucket not deployed": {[]string{"upload", "x"}, "error: stack SimpleS3 is not deployed in us-east-1: run `npx cdk deploy SimpleS3`"},
-		"missing arg":         {[]string{"batch-write"}, "error: batch-write: wrong arguments (serverless --help shows: batch-write N)"},
-		"bad number":          {[]string{"batch-write", "ten", "--table", "t"}, `error: batch-write "ten": give a whole number from 1 to 1000000`},
-		"bad flag":            {[]string{"read", "--bucket", "b"}, "error: read: flag provided but not defined: -bucket"},
-		"unknown":             {[]string{"invoke_many"}, `error: unknown command "invoke_many"; the commands are`},
-		"no file":             {[]string{"upload", "/nonexistent/file", "--bucket", "b"}, "error: upload: open /nonexistent/file: no such file or directory"},
-		"no table":            {[]string{"read", "--table", "missing"}, "error: scanning missing failed: ResourceNotFoundException: "},
+		"lambda not deployed": {[]string{"invoke"}, 1, "error: stack SimpleLambda is not deployed in us-east-1: run `npx cdk deploy SimpleLambda`"},
+		"table not deployed":  {[]string{"read"}, 1, "error: stack SimpleDynamoDb is not deployed in us-east-1: run `npx cdk deploy SimpleDynamoDb`"},
+		"bucket not deployed": {[]string{"download", "x", "--out", t.TempDir()}, 1, "error: stack SimpleS3 is not deployed in us-east-1: run `npx cdk deploy SimpleS3`"},
+		"missing arg":         {[]string{"batch-write"}, 2, "error: batch-write needs 1 argument: serverless batch-write N [flags] (see serverless batch-write --help)"},
+		"extra arg":           {[]string{"read", "all"}, 2, `error: read takes no arguments, got 1 (see serverless read --help)`},
+		"bad number":          {[]string{"batch-write", "ten", "--table", "t"}, 2, `error: batch-write "ten": give a whole number from 1 to 1000000`},
+		"bad flag":            {[]string{"read", "--bucket", "b"}, 2, "error: read: flag provided but not defined: -bucket (see serverless read --help)"},
+		"unknown":             {[]string{"invoke_many"}, 2, `error: unknown command "invoke_many": the commands are`},
+		"no command":          {nil, 2, "error: give a command: batch-write, clear, download, invoke,"},
+		"no file":             {[]string{"upload", "/nonexistent/file", "--bucket", "b"}, 2, "error: stat /nonexistent/file: no such file or directory"},
+		"a folder":            {[]string{"upload", t.TempDir(), "--bucket", "b"}, 2, "is not a regular file (a directory): give the path of a file"},
+		"no table":            {[]string{"read", "--table", "missing"}, 1, "error: scanning missing failed: ResourceNotFoundException: "},
+		"bad key":             {[]string{"download", "fish/", "--bucket", "b"}, 2, `error: download "fish/": give the key of an object`},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			code, _, errOut := runCmd(t, c.args...)
 			lines := strings.Split(strings.TrimRight(errOut, "\n"), "\n")
-			if code != 1 || len(lines) != 1 || !strings.HasPrefix(lines[0], c.want) {
-				t.Errorf("exit %d, stderr %q; want 1 and one line starting %q", code, errOut, c.want)
+			if code != c.code || len(lines) != 1 || !strings.Contains(lines[0], c.want) {
+				t.Errorf("exit %d, stderr %q; want %d and one line with %q", code, errOut, c.code, c.want)
 			}
 		})
 	}
@@ -206,3 +219,146 @@ func TestMistakesAreOneLine(t *testing.T) {
 		t.Errorf("without a region: %d %q", code, errOut)
 	}
 }
+
+// Arguments are checked before anything needs AWS: without a region, a bad argument
+// is what the learner hears about.
+func TestArgumentsAreCheckedBeforeAWS(t *testing.T) {
+	t.Setenv("AWS_REGION", "")
+	t.Setenv("AWS_CONFIG_FILE", os.DevNull)
+	t.Setenv("AWS_PROFILE", "")
+	existing := filepath.Join(t.TempDir(), "hostname")
+	os.WriteFile(existing, []byte("mine"), 0o644)
+	cases := map[string]struct {
+		args []string
+		want string
+	}{
+		"invoke-many 0":      {[]string{"invoke-many", "0"}, `error: invoke-many "0": give a whole number from 1 to 10000`},
+		"concurrency":        {[]string{"invoke-many", "5", "--concurrency", "500"}, "error: --concurrency 500: use 1 to 100"},
+		"search":             {[]string{"search-under-age", "old"}, `error: search-under-age "old": give a whole number`},
+		"upload /dev/zero":   {[]string{"upload", "/dev/zero", "--bucket", "B"}, "error: /dev/zero is not a regular file (a device): give the path of a file"},
+		"download over file": {[]string{"download", "hostname", "--out", existing}, "error: download: " + existing + " already exists: add --force to replace it"},
+		"download no folder": {[]string{"download", "k", "--out", "/nonexistent/dir/f"}, "error: download: folder /nonexistent/dir does not exist"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			code, _, errOut := runCmd(t, c.args...)
+			if code != 2 || strings.Count(errOut, "\n") != 1 || !strings.HasPrefix(errOut, c.want) {
+				t.Errorf("exit %d, stderr %q; want 2 and one line starting %q", code, errOut, c.want)
+			}
+		})
+	}
+	if got, _ := os.ReadFile(existing); string(got) != "mine" {
+		t.Errorf("the existing file now holds %q", got)
+	}
+}
+
+// --region and --profile work before and after the command; --help on every command
+// exits 0 with a description and an example.
+func TestGlobalFlagsAndHelp(t *testing.T) {
+	moto := testenv.StartMoto(t)
+	moto.SetEnv(t)
+	t.Setenv("AWS_REGION", "")
+	for _, args := range [][]string{
+		{"--region", "us-east-1", "read", "--table", "missing"},
+		{"read", "--table", "missing", "--region=us-east-1"},
+		{"read", "--region", "us-east-1", "--table", "missing"},
+	} {
+		if code, _, errOut := runCmd(t, args...); code != 1 || !strings.HasPrefix(errOut, "error: scanning missing failed: ResourceNotFoundException") {
+			t.Errorf("%q = %d %q: want the table's error, so the region was taken", args, code, errOut)
+		}
+	}
+	for _, args := range [][]string{{"--profile", "nope", "read"}, {"read", "--profile", "nope"}} {
+		if code, _, errOut := runCmd(t, args...); code != 1 || !strings.HasPrefix(errOut, `error: AWS profile "nope" not found`) {
+			t.Errorf("%q = %d %q", args, code, errOut)
+		}
+	}
+	if code, out, _ := runCmd(t, "--help"); code != 0 || !strings.Contains(out, "Commands:") || !strings.Contains(out, "Exit status: 0 ok; 1 failed") {
+		t.Errorf("--help = %d\n%s", code, out)
+	}
+	for _, c := range newProgram().Commands {
+		for _, args := range [][]string{{c.Name, "--help"}, {c.Name, "-h"}, {"help", c.Name}, {"--region", "x", c.Name, "1", "-h"}} {
+			code, out, errOut := runCmd(t, args...)
+			if code != 0 || errOut != "" || !strings.Contains(out, "serverless "+c.Name+": "+c.Summary) || !strings.Contains(out, "Example:\n  serverless "+c.Name) {
+				t.Errorf("%q = %d %q\n%s", args, code, errOut, out)
+			}
+		}
+	}
+}
+
+// download never replaces a file silently, keeps the mode of what it replaces (else
+// 0644), and writes inside --out DIR.
+func TestDownloadTargets(t *testing.T) {
+	moto := testenv.StartMoto(t)
+	moto.SetEnv(t)
+	client := s3.NewFromConfig(moto.Config(), func(o *s3.Options) { o.UsePathStyle = true })
+	ctx := context.Background()
+	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("bucket-b")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("bucket-b"), Key: aws.String("etc/hostname"), Body: strings.NewReader("new")}); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	t.Chdir(dir)
+	if code, out, errOut := runCmd(t, "download", "etc/hostname", "--bucket", "bucket-b"); code != 0 || !strings.Contains(out, "to hostname (3 bytes)") {
+		t.Fatalf("download = %d %s %s", code, out, errOut)
+	}
+	if info, err := os.Stat("hostname"); err != nil || info.Mode().Perm() != 0o644 {
+		t.Errorf("new file: %v %v, want mode 0644", info.Mode(), err)
+	}
+	os.WriteFile("hostname", []byte("mine"), 0o640)
+	os.Chmod("hostname", 0o640)
+	if code, _, errOut := runCmd(t, "download", "etc/hostname", "--bucket", "bucket-b"); code != 2 || !strings.Contains(errOut, "hostname already exists: add --force") {
+		t.Errorf("over an existing file = %d %q", code, errOut)
+	}
+	if got, _ := os.ReadFile("hostname"); string(got) != "mine" {
+		t.Errorf("the refused download changed the file: %q", got)
+	}
+	if code, _, errOut := runCmd(t, "download", "etc/hostname", "--bucket", "bucket-b", "--force"); code != 0 {
+		t.Fatalf("--force = %d %q", code, errOut)
+	}
+	if info, _ := os.Stat("hostname"); info.Mode().Perm() != 0o640 {
+		t.Errorf("--force left mode %v, want the replaced file's 0640", info.Mode())
+	}
+	sub := filepath.Join(dir, "downloads")
+	os.Mkdir(sub, 0o755)
+	if code, out, errOut := runCmd(t, "download", "etc/hostname", "--bucket", "bucket-b", "--out", sub); code != 0 || !strings.Contains(out, filepath.Join(sub, "hostname")) {
+		t.Fatalf("--out DIR = %d %s %s", code, out, errOut)
+	}
+	entries, _ := os.ReadDir(sub)
+	if got, _ := os.ReadFile(filepath.Join(sub, "hostname")); string(got) != "new" || len(entries) != 1 {
+		t.Errorf("--out DIR: %q, %d entries (no temporary file may stay)", got, len(entries))
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+		t.Errorf("%d entries in the working folder, want hostname and downloads", len(entries))
+	}
+}
+
+// clear asks first: without a terminal it refuses (exit 2) unless --yes; "no" keeps
+// everything.
+func TestClearAsksFirst(t *testing.T) {
+	moto := testenv.StartMoto(t)
+	moto.SetEnv(t)
+	db := dynamodb.NewFromConfig(moto.Config())
+	createTable(t, db, "t")
+	if code, _, errOut := runCmd(t, "batch-write", "3", "--table", "t"); code != 0 {
+		t.Fatal(errOut)
+	}
+	if code, _, errOut := runCmd(t, "clear", "--table", "t"); code != 2 || errOut != "error: serverless clear needs a confirmation: run it in a terminal, or add --yes\n" {
+		t.Errorf("clear without a terminal = %d %q", code, errOut)
+	}
+	cli.IsTerminal = func(io.Reader) bool { return true }
+	t.Cleanup(func() { cli.IsTerminal = terminal })
+	var out, errOut bytes.Buffer
+	code := newProgram().Run(context.Background(), []string{"clear", "--table", "t"}, strings.NewReader("no\n"), &out, &errOut)
+	if code != 1 || !strings.Contains(errOut.String(), "Delete all 3 items of table t? Type yes to confirm: ") || !strings.Contains(out.String(), "Nothing deleted.") {
+		t.Errorf("answering no = %d %q %q", code, out.String(), errOut.String())
+	}
+	out.Reset()
+	code = newProgram().Run(context.Background(), []string{"clear", "--table", "t"}, strings.NewReader("yes\n"), &out, &errOut)
+	if code != 0 || !strings.Contains(out.String(), "Deleted 3 items from t") {
+		t.Errorf("answering yes = %d %q", code, out.String())
+	}
+}
+
+var terminal = cli.IsTerminal

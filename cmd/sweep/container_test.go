@@ -18,7 +18,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/intro-aws-go/intro-aws-go/internal/simplebatch"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/simplebatch"
 	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
 )
 

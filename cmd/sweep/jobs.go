@@ -11,7 +11,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/batch"
 	"github.com/aws/aws-sdk-go-v2/service/batch/types"
 
-	"github.com/intro-aws-go/intro-aws-go/internal/simplebatch"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/simplebatch"
+	"github.com/intro-aws-go/intro-aws-go/internal/awsenv"
+	"github.com/intro-aws-go/intro-aws-go/internal/cli"
 )
 
 // session is one command's connection and settings.
@@ -52,7 +54,7 @@ func (j *job) done() bool { return j.Status == "SUCCEEDED" || j.Status == "FAILE
 
 // sweep submits one job per grid point, then follows them and reports.
 func (s *session) sweep(ctx context.Context, grid []gridPoint, noWait bool) error {
-	s.ui.printf("Submitting %d job%s to %s in %s (results in s3://%s)\n", len(grid), plural(len(grid)), shortArn(s.aws.names.JobQueue), s.aws.region, s.aws.names.Bucket)
+	s.ui.printf("Submitting %s to %s in %s (results in s3://%s)\n", cli.Plural(len(grid), "job"), shortArn(s.aws.names.JobQueue), s.aws.region, s.aws.names.Bucket)
 	var jobs []*job
 	for _, p := range grid {
 		name := simplebatch.JobName(p.LR, p.Momentum)
@@ -65,10 +67,10 @@ func (s *session) sweep(ctx context.Context, grid []gridPoint, noWait bool) erro
 			},
 		})
 		if err != nil {
-			err = explain("submitting "+name, err)
+			err = awsenv.Explain("submitting "+name, err)
 			if len(jobs) > 0 {
-				return &exitError{code: 1, msg: fmt.Sprintf("%s; %d job%s already submitted keep running: `go run ./cmd/sweep watch` follows them, `go run ./cmd/sweep cancel` stops them",
-					err.Error(), len(jobs), plural(len(jobs)))}
+				return fmt.Errorf("%s; %s already submitted keep running: `go run ./cmd/sweep watch` follows them, `go run ./cmd/sweep cancel` stops them",
+					err.Error(), cli.Plural(len(jobs), "job"))
 			}
 			return err
 		}
@@ -138,7 +140,7 @@ func (s *session) watch(ctx context.Context) error {
 		jobs = append(jobs, j)
 		grid = append(grid, j.Point)
 	}
-	s.ui.printf("Following %d unfinished job%s of %s in %s\n", len(jobs), plural(len(jobs)), shortArn(s.aws.names.JobQueue), s.aws.region)
+	s.ui.printf("Following %s of %s in %s\n", cli.Plural(len(jobs), "unfinished job"), shortArn(s.aws.names.JobQueue), s.aws.region)
 	if err := s.follow(ctx, jobs); err != nil {
 		return err
 	}
@@ -160,11 +162,11 @@ func (s *session) cancel(ctx context.Context) error {
 			JobId:  d.JobId,
 			Reason: aws.String("cancelled with go run ./cmd/sweep cancel"),
 		}); err != nil {
-			return explain("terminating "+aws.ToString(d.JobName), err)
+			return awsenv.Explain("terminating "+aws.ToString(d.JobName), err)
 		}
 		s.ui.printf("terminated %-12s (%s)\n", aws.ToString(d.JobName), d.Status)
 	}
-	s.ui.printf("%d unfinished job%s terminated in %s; Batch stops their hosts within minutes.\n", len(details), plural(len(details)), shortArn(s.aws.names.JobQueue))
+	s.ui.printf("%s terminated in %s; Batch stops their hosts within minutes.\n", cli.Plural(len(details), "unfinished job"), shortArn(s.aws.names.JobQueue))
 	return nil
 }
 
@@ -189,7 +191,7 @@ func (s *session) listJobSummaries(ctx context.Context, status types.JobStatus) 
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if err != nil {
-			return nil, explain("listing the jobs of "+shortArn(s.aws.names.JobQueue), err)
+			return nil, awsenv.Explain("listing the jobs of "+shortArn(s.aws.names.JobQueue), err)
 		}
 		out = append(out, page.JobSummaryList...)
 	}
@@ -203,7 +205,7 @@ func (s *session) describe(ctx context.Context, ids []string) ([]types.JobDetail
 		end := min(start+100, len(ids))
 		resp, err := s.aws.batch.DescribeJobs(ctx, &batch.DescribeJobsInput{Jobs: ids[start:end]})
 		if err != nil {
-			return nil, explain("reading the job states", err)
+			return nil, awsenv.Explain("reading the job states", err)
 		}
 		out = append(out, resp.Jobs...)
 	}
@@ -336,7 +338,7 @@ func (s *session) runnableReason(ctx context.Context, waited time.Duration) stri
 			for _, ce := range ces.ComputeEnvironments {
 				msg += fmt.Sprintf("Compute environment %s is %s", aws.ToString(ce.ComputeEnvironmentName), ce.Status)
 				if r := aws.ToString(ce.StatusReason); r != "" {
-					msg += ": " + oneLine(r)
+					msg += ": " + cli.OneLine(r)
 				}
 				msg += ". "
 			}
@@ -371,13 +373,6 @@ func shortArn(arn string) string {
 		return arn[i+1:]
 	}
 	return arn
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }
 
 func roundDuration(d time.Duration) time.Duration {

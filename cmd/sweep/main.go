@@ -3,7 +3,7 @@
 // shows their states live until they finish, downloads every job's metrics file and
 // draws the learning curves and a heat-map of the best validation accuracy.
 //
-//	go run ./cmd/sweep sweep                      # the course's 3×3 grid
+//	bin/sweep sweep                               # the course's 3×3 grid (make clients; or go run ./cmd/sweep)
 //	go run ./cmd/sweep sweep --lr 0.1,0.01 --momentum 0.9,0.5 --epochs 10
 //	go run ./cmd/sweep submit --lr 0.01 --momentum 0.5
 //	go run ./cmd/sweep watch                      # follow jobs that are still running
@@ -16,33 +16,19 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"golang.org/x/term"
 
-	"github.com/intro-aws-go/intro-aws-go/internal/simplebatch"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/simplebatch"
+	"github.com/intro-aws-go/intro-aws-go/internal/cli"
 )
-
-const usage = `usage: go run ./cmd/sweep <command> [flags]
-
-commands:
-  sweep    submit a grid of jobs (lr × momentum), watch them, download and plot the results
-  submit   submit one job (--lr, --momentum), watch it, download and plot its result
-  watch    follow the unfinished jobs of the queue, then download and plot
-  results  download every metrics file in the bucket again and redraw the plots
-  cancel   terminate every unfinished job of the queue
-
-Run "go run ./cmd/sweep <command> -h" for the flags of a command.
-`
 
 // Defaults: the course's grid; 20 epochs keep the default sweep around 10 minutes per job.
 const (
@@ -54,22 +40,12 @@ const (
 	maxJobs = 25
 )
 
-// exitError carries an exit code with a message that is already one line.
-type exitError struct {
-	code int
-	msg  string
-}
-
-func (e *exitError) Error() string { return e.msg }
-
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	ui := newUI(os.Stdout, term.IsTerminal(int(os.Stdout.Fd())), os.Getenv)
 	if ui.tty {
 		ui.width, _, _ = term.GetSize(int(os.Stdout.Fd()))
 	}
-	os.Exit(run(ctx, os.Args[1:], ui, os.Stderr, newAWS))
+	os.Exit(run(cli.SignalContext(), os.Args[1:], ui, os.Stderr, newAWS))
 }
 
 // newUI redraws the table in place only on a terminal, and colours it only on a
@@ -86,106 +62,102 @@ func newUI(out io.Writer, tty bool, getenv func(string) string) *ui {
 // run executes one command and returns the process exit code; every error is printed
 // as one line on stderr.
 func run(ctx context.Context, args []string, ui *ui, stderr io.Writer, connect connector) int {
-	err := dispatch(ctx, args, ui, connect)
-	if err == nil {
-		return 0
-	}
-	if ctx.Err() != nil { // Ctrl-C, whatever call it interrupted
-		fmt.Fprintln(stderr, "stopped watching; the jobs keep running in AWS Batch (and billing): "+
-			"`go run ./cmd/sweep watch` follows them again, `go run ./cmd/sweep cancel` stops them")
-		return 130
-	}
-	var ee *exitError
-	if errors.As(err, &ee) {
-		if ee.msg != "" {
-			fmt.Fprintln(stderr, "error:", ee.msg)
-		}
-		return ee.code
-	}
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
-	fmt.Fprintln(stderr, "error:", oneLine(err.Error()))
-	return 1
+	return newProgram(ui, connect).Run(ctx, args, strings.NewReader(""), ui.out, stderr)
 }
 
-func dispatch(ctx context.Context, args []string, ui *ui, connect connector) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(ui.out, usage)
-		if len(args) == 0 {
-			return &exitError{code: 2}
-		}
-		return nil
-	}
-	cmd, rest := args[0], args[1:]
-	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
-	fs.SetOutput(ui.out)
-	out := fs.String("out", defaultOut, "folder for the downloaded metrics files and the plots")
-	region := fs.String("region", "", "AWS region of the stack (default: AWS_REGION or your profile's)")
-	profile := fs.String("profile", "", "AWS CLI profile (default: AWS_PROFILE or default)")
-	poll := fs.Duration("poll", 10*time.Second, "how often job states are read")
-	var lrs, moms *string
-	var epochs *int
-	noWait := new(bool)
-	switch cmd {
-	case "sweep":
-		lrs = fs.String("lr", defaultLRs, "learning rates, comma-separated")
-		moms = fs.String("momentum", defaultMomentums, "momentums, comma-separated")
-		epochs = fs.Int("epochs", defaultEpochs, "training epochs of every job")
-		noWait = fs.Bool("no-wait", false, "submit and return; follow later with `watch`")
-	case "submit":
-		lrs = fs.String("lr", "", "learning rate (required), e.g. 0.01")
-		moms = fs.String("momentum", "", "momentum (required), e.g. 0.5")
-		epochs = fs.Int("epochs", defaultEpochs, "training epochs")
-		noWait = fs.Bool("no-wait", false, "submit and return; follow later with `watch`")
-	case "watch", "results", "cancel":
-	default:
-		return &exitError{code: 2, msg: fmt.Sprintf("unknown command %q (commands: sweep, submit, watch, results, cancel)", cmd)}
-	}
-	if err := fs.Parse(rest); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return &exitError{code: 2, msg: oneLine(err.Error())}
-	}
-	if fs.NArg() > 0 {
-		return &exitError{code: 2, msg: fmt.Sprintf("%s: unexpected argument %q (flags start with --)", cmd, fs.Arg(0))}
-	}
-	if *poll < time.Millisecond {
-		return &exitError{code: 2, msg: "--poll must be positive, e.g. --poll 10s"}
-	}
+// options are the flags.
+type options struct {
+	out       string
+	poll      time.Duration
+	lrs, moms string
+	epochs    int
+	noWait    bool
+	single    bool // submit: one job
+	grid      []gridPoint
+	ui        *ui
+	connect   connector
+}
 
-	var grid []gridPoint
-	if lrs != nil {
-		if cmd == "submit" && (*lrs == "" || *moms == "") {
-			return &exitError{code: 2, msg: "submit needs --lr and --momentum, e.g. submit --lr 0.01 --momentum 0.5"}
-		}
-		var err error
-		if grid, err = parseGrid(*lrs, *moms, *epochs); err != nil {
-			return &exitError{code: 2, msg: err.Error()}
-		}
-		if cmd == "submit" && len(grid) != 1 {
-			return &exitError{code: 2, msg: "submit runs one job: give one --lr and one --momentum (sweep runs a grid)"}
+func newProgram(ui *ui, connect connector) *cli.Program {
+	o := &options{ui: ui, connect: connect}
+	grid := func(lrHelp, lrDefault, momHelp, momDefault string) func(fs *flag.FlagSet) {
+		return func(fs *flag.FlagSet) {
+			fs.StringVar(&o.lrs, "lr", lrDefault, lrHelp)
+			fs.StringVar(&o.moms, "momentum", momDefault, momHelp)
+			fs.IntVar(&o.epochs, "epochs", defaultEpochs, "training epochs of every job")
+			fs.BoolVar(&o.noWait, "no-wait", false, "submit and return; follow later with `watch`")
 		}
 	}
+	return &cli.Program{
+		Name:    "sweep",
+		Summary: "run the SimpleBatch hands-on: a grid of MNIST training jobs on AWS Batch, followed live, then plotted",
+		Flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&o.out, "out", defaultOut, "`FOLDER` for the downloaded metrics files and the plots")
+			fs.DurationVar(&o.poll, "poll", 10*time.Second, "how often job states are read")
+		},
+		Notes: "Ctrl-C stops watching, not the jobs: `sweep watch` follows them again, `sweep cancel` stops them.",
+		Commands: []*cli.Command{
+			{Name: "sweep", Summary: "submit a grid of jobs (lr × momentum), watch them, download and plot the results",
+				Example: "sweep sweep\nsweep sweep --lr 0.1,0.01 --momentum 0.9,0.5 --epochs 10",
+				Flags:   grid("learning rates, comma-separated", defaultLRs, "momentums, comma-separated", defaultMomentums),
+				Run:     o.do(o.checkGrid, o.sweep)},
+			{Name: "submit", Summary: "submit one job (--lr, --momentum), watch it, download and plot its result",
+				Example: "sweep submit --lr 0.01 --momentum 0.5",
+				Flags:   grid("learning rate (required), e.g. 0.01", "", "momentum (required), e.g. 0.5", ""),
+				Run: func(ctx context.Context, c *cli.Call) error {
+					o.single = true
+					return o.do(o.checkGrid, o.sweep)(ctx, c)
+				}},
+			{Name: "watch", Summary: "follow the unfinished jobs of the queue, then download and plot", Example: "sweep watch",
+				Run: o.do(nil, func(ctx context.Context, s *session) error { return s.watch(ctx) })},
+			{Name: "results", Summary: "download every metrics file in the bucket again and redraw the plots", Example: "sweep results --out results",
+				Run: o.do(nil, func(ctx context.Context, s *session) error { return s.results(ctx) })},
+			{Name: "cancel", Summary: "terminate every unfinished job of the queue", Example: "sweep cancel",
+				Run: o.do(nil, func(ctx context.Context, s *session) error { return s.cancel(ctx) })},
+		},
+	}
+}
 
-	// Only now, with valid flags, talk to AWS.
-	env, err := connect(ctx, *region, *profile)
-	if err != nil {
+// do makes a command's Run: check the flags, then connect (only now, with valid
+// flags, is AWS asked), then run; an interrupt says that the jobs keep running.
+func (o *options) do(check func() error, step func(context.Context, *session) error) func(context.Context, *cli.Call) error {
+	return func(ctx context.Context, c *cli.Call) error {
+		if o.poll < time.Millisecond {
+			return cli.Usagef("--poll must be positive, e.g. --poll 10s")
+		}
+		if check != nil {
+			if err := check(); err != nil {
+				return err
+			}
+		}
+		env, err := o.connect(ctx, c.Region, c.Profile)
+		if err == nil {
+			err = step(ctx, &session{aws: env, ui: o.ui, out: o.out, poll: o.poll})
+		}
+		if err != nil && ctx.Err() != nil { // Ctrl-C, whatever call it interrupted
+			return cli.Interrupted("stopped watching; the jobs keep running in AWS Batch (and billing): " +
+				"`go run ./cmd/sweep watch` follows them again, `go run ./cmd/sweep cancel` stops them")
+		}
 		return err
 	}
-	s := &session{aws: env, ui: ui, out: *out, poll: *poll}
-	switch cmd {
-	case "sweep", "submit":
-		return s.sweep(ctx, grid, *noWait)
-	case "watch":
-		return s.watch(ctx)
-	case "results":
-		return s.results(ctx)
-	case "cancel":
-		return s.cancel(ctx)
+}
+
+// checkGrid reads --lr, --momentum and --epochs into the grid.
+func (o *options) checkGrid() (err error) {
+	if o.single && (o.lrs == "" || o.moms == "") {
+		return cli.Usagef("submit needs --lr and --momentum, e.g. submit --lr 0.01 --momentum 0.5")
+	}
+	if o.grid, err = parseGrid(o.lrs, o.moms, o.epochs); err != nil {
+		return cli.Usagef("%v", err)
+	}
+	if o.single && len(o.grid) != 1 {
+		return cli.Usagef("submit runs one job: give one --lr and one --momentum (sweep runs a grid)")
 	}
 	return nil
+}
+
+func (o *options) sweep(ctx context.Context, s *session) error {
+	return s.sweep(ctx, o.grid, o.noWait)
 }
 
 // gridPoint is one job of a sweep.
@@ -243,13 +215,4 @@ func parseList(flagName, list string, min, max float64) ([]float64, error) {
 		return nil, fmt.Errorf("--%s: give at least one value (example: --%s 0.1,0.01)", flagName, flagName)
 	}
 	return out, nil
-}
-
-// oneLine keeps the first line of a message (SDK errors can carry several).
-func oneLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = strings.TrimSpace(s[:i])
-	}
-	return s
 }

@@ -21,7 +21,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 
-	"github.com/intro-aws-go/intro-aws-go/internal/simplebatch"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/simplebatch"
 )
 
 const dpi = 96

@@ -30,7 +30,7 @@ import (
 	logtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/intro-aws-go/intro-aws-go/internal/simplebatch"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/simplebatch"
 	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
 )
 

@@ -21,7 +21,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
-	"github.com/intro-aws-go/intro-aws-go/internal/simplebatch"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/simplebatch"
+	"github.com/intro-aws-go/intro-aws-go/internal/awsenv"
+	"github.com/intro-aws-go/intro-aws-go/internal/cli"
 )
 
 // Names of the files a sweep leaves in --out.
@@ -53,7 +55,7 @@ func (s *session) report(ctx context.Context, jobs []*job, grid []gridPoint) err
 		return err
 	}
 	if len(failed) > 0 {
-		return &exitError{code: 1, msg: fmt.Sprintf("%d of %d job%s failed (reasons and logs above)", len(failed), len(jobs), plural(len(jobs)))}
+		return fmt.Errorf("%d of %s failed (reasons and logs above)", len(failed), cli.Plural(len(jobs), "job"))
 	}
 	return nil
 }
@@ -66,7 +68,7 @@ func (s *session) results(ctx context.Context) error {
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if err != nil {
-			return explain("listing s3://"+s.aws.names.Bucket, err)
+			return awsenv.Explain("listing s3://"+s.aws.names.Bucket, err)
 		}
 		for _, o := range page.Contents {
 			keys = append(keys, aws.ToString(o.Key))
@@ -132,18 +134,18 @@ func (s *session) fetch(ctx context.Context, p gridPoint, keep bool) (result, er
 	if err != nil {
 		var missing *s3types.NoSuchKey
 		if errors.As(err, &missing) {
-			return result{}, &exitError{code: 1, msg: fmt.Sprintf("s3://%s/%s is missing although its job succeeded: was it deleted?", s.aws.names.Bucket, key)}
+			return result{}, fmt.Errorf("s3://%s/%s is missing although its job succeeded: was it deleted?", s.aws.names.Bucket, key)
 		}
-		return result{}, explain("downloading s3://"+s.aws.names.Bucket+"/"+key, err)
+		return result{}, awsenv.Explain("downloading s3://"+s.aws.names.Bucket+"/"+key, err)
 	}
 	defer obj.Body.Close()
 	raw, err := io.ReadAll(obj.Body)
 	if err != nil {
-		return result{}, explain("downloading s3://"+s.aws.names.Bucket+"/"+key, err)
+		return result{}, awsenv.Explain("downloading s3://"+s.aws.names.Bucket+"/"+key, err)
 	}
 	epochs, err := parseMetrics(bytes.NewReader(raw))
 	if err != nil {
-		return result{}, &exitError{code: 1, msg: fmt.Sprintf("s3://%s/%s: %v", s.aws.names.Bucket, key, err)}
+		return result{}, fmt.Errorf("s3://%s/%s: %v", s.aws.names.Bucket, key, err)
 	}
 	if keep {
 		if err := os.MkdirAll(s.out, 0o755); err != nil {
@@ -243,7 +245,7 @@ func (s *session) save(results []result, grid []gridPoint) error {
 	if bestAt != "" {
 		s.ui.printf("Best: %s → %.2f %%\n", bestAt, bestAcc)
 	}
-	s.ui.printf("Saved %d metrics file%s and %s\n", len(results), plural(len(results)), strings.Join(written, ", "))
+	s.ui.printf("Saved %s and %s\n", cli.Plural(len(results), "metrics file"), strings.Join(written, ", "))
 	return nil
 }
 
@@ -262,7 +264,7 @@ func (s *session) explainFailure(ctx context.Context, j *job) {
 		StartFromHead: aws.Bool(false),
 	})
 	if err != nil {
-		s.ui.printf("  (could not read the log: %s)\n", explain("reading the log", err).Error())
+		s.ui.printf("  (could not read the log: %s)\n", awsenv.Explain("reading the log", err).Error())
 		return
 	}
 	if len(out.Events) > 0 {

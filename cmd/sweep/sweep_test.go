@@ -8,6 +8,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"image/png"
@@ -30,7 +31,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
-	"github.com/intro-aws-go/intro-aws-go/internal/simplebatch"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/simplebatch"
 	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
 )
 
@@ -91,8 +92,8 @@ func deploy(t *testing.T) fixture {
 	}
 	fx.JobQueue, fx.JobDefinition = aws.ToString(q.JobQueueArn), aws.ToString(jd.JobDefinitionArn)
 	putParameters(t, map[string]string{
-		simplebatch.ParamBucketName: fx.Bucket, simplebatch.ParamJobQueueArn: fx.JobQueue,
-		simplebatch.ParamJobDefinitionArn: fx.JobDefinition, simplebatch.ParamLogGroupName: fx.LogGroup,
+		simplebatch.ParameterName(simplebatch.ParamBucketName): fx.Bucket, simplebatch.ParameterName(simplebatch.ParamJobQueueArn): fx.JobQueue,
+		simplebatch.ParameterName(simplebatch.ParamJobDefinitionArn): fx.JobDefinition, simplebatch.ParameterName(simplebatch.ParamLogGroupName): fx.LogGroup,
 	})
 	return fx
 }
@@ -345,22 +346,22 @@ func TestNotDeployedSaysWhichStackToDeployWhere(t *testing.T) {
 	connectMoto := func(ctx context.Context, _, _ string) (*awsEnv, error) { return connect(ctx, moto.Config()) }
 	var out, errOut bytes.Buffer
 	code := run(context.Background(), []string{"results"}, newUI(&out, false, os.Getenv), &errOut, connectMoto)
-	want := "error: SimpleBatch is not deployed in us-east-1 (no SSM parameters under /SimpleBatch/): deploy it with `npx cdk deploy SimpleBatch`, or pass --region with the region it is in\n"
+	want := "error: stack SimpleBatch is not deployed in us-east-1 (no SSM parameters under /SimpleBatch/): run `npx cdk deploy SimpleBatch`, or pass the --region/--profile you deployed it with\n"
 	if code != 1 || errOut.String() != want {
 		t.Errorf("exit %d, stderr %q\nwant 1, %q", code, errOut.String(), want)
 	}
 	// An older or partial deployment: one parameter missing.
-	putParameters(t, map[string]string{simplebatch.ParamBucketName: "b"})
+	putParameters(t, map[string]string{simplebatch.ParameterName(simplebatch.ParamBucketName): "b"})
 	errOut.Reset()
 	code = run(context.Background(), []string{"results"}, newUI(&out, false, os.Getenv), &errOut, connectMoto)
-	if code != 1 || !strings.HasPrefix(errOut.String(), "error: SSM parameter /SimpleBatch/") || !strings.Contains(errOut.String(), "npx cdk deploy SimpleBatch") || strings.Count(errOut.String(), "\n") != 1 {
+	if code != 1 || !strings.HasPrefix(errOut.String(), "error: stack SimpleBatch in us-east-1 lacks /SimpleBatch/JOB_QUEUE_ARN, /SimpleBatch/JOB_DEFINITION_ARN, /SimpleBatch/LOG_GROUP_NAME") || !strings.Contains(errOut.String(), "npx cdk deploy SimpleBatch") || strings.Count(errOut.String(), "\n") != 1 {
 		t.Errorf("exit %d, stderr %q", code, errOut.String())
 	}
 }
 
 func TestBadFlagsStopBeforeAnyAWSCall(t *testing.T) {
 	cases := []struct{ args, want string }{
-		{"", ""},
+		{"", "error: give a command: cancel, results, submit, sweep, watch (see sweep --help)"},
 		{"frobnicate", `error: unknown command "frobnicate"`},
 		{"sweep --lr 0.00005", "error: --lr 5e-05: must be at least 0.0001 and below 10"},
 		{"sweep --lr 0.00015", "error: --lr 0.00015: the metrics file name keeps 4 decimals (0.0001); use a multiple of 0.0001"},
@@ -371,8 +372,9 @@ func TestBadFlagsStopBeforeAnyAWSCall(t *testing.T) {
 		{"sweep --epochs 0", "error: --epochs 0: give 1 to 500"},
 		{"submit --lr 0.1", "error: submit needs --lr and --momentum"},
 		{"submit --lr 0.1,0.01 --momentum 0.5", "error: submit runs one job"},
-		{"sweep --epochs ten", `error: invalid value "ten" for flag -epochs`},
-		{"results extra", `error: results: unexpected argument "extra"`},
+		{"sweep --epochs ten", `error: sweep: invalid value "ten" for flag -epochs`},
+		{"results extra", `error: results takes no arguments, got 1 (see sweep results --help)`},
+		{"--poll 0s watch", "error: --poll must be positive"},
 	}
 	for _, c := range cases {
 		t.Run(c.args, func(t *testing.T) {
@@ -383,12 +385,6 @@ func TestBadFlagsStopBeforeAnyAWSCall(t *testing.T) {
 			})
 			if code != 2 {
 				t.Errorf("exit %d, want 2", code)
-			}
-			if c.want == "" {
-				if !strings.Contains(out.String(), "usage: go run ./cmd/sweep") {
-					t.Errorf("no usage: %q", out.String())
-				}
-				return
 			}
 			if !strings.HasPrefix(errOut.String(), c.want) || strings.Count(errOut.String(), "\n") != 1 {
 				t.Errorf("stderr %q, want one line starting %q", errOut.String(), c.want)
@@ -474,7 +470,7 @@ func TestBuiltCommand(t *testing.T) {
 		env  []string
 		want string
 	}{
-		{"not deployed", moto.Env(), "error: SimpleBatch is not deployed in us-east-1 (no SSM parameters under /SimpleBatch/): deploy it with `npx cdk deploy SimpleBatch`"},
+		{"not deployed", moto.Env(), "error: stack SimpleBatch is not deployed in us-east-1 (no SSM parameters under /SimpleBatch/): run `npx cdk deploy SimpleBatch`"},
 		{"no region", append(moto.Env(), "AWS_REGION=", "AWS_DEFAULT_REGION="), "error: no AWS region: pass --region"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -534,5 +530,33 @@ func TestTableLinesFitTheTerminal(t *testing.T) {
 				t.Errorf("width %d: line of %d columns would wrap: %q", width, n, plain)
 			}
 		}
+	}
+}
+
+// --help on every command exits 0 with a description and an example; --region and
+// --profile go before or after the command.
+func TestHelpAndGlobalFlags(t *testing.T) {
+	var regions []string
+	connect := func(_ context.Context, region, profile string) (*awsEnv, error) {
+		regions = append(regions, region+"/"+profile)
+		return nil, errors.New("stop here")
+	}
+	for _, name := range []string{"sweep", "submit", "watch", "results", "cancel"} {
+		for _, args := range [][]string{{name, "--help"}, {"help", name}, {"--region", "r", name, "-h"}} {
+			var out, errOut bytes.Buffer
+			code := run(context.Background(), args, newUI(&out, false, os.Getenv), &errOut, connect)
+			if code != 0 || errOut.Len() != 0 || !strings.Contains(out.String(), "sweep "+name+": ") || !strings.Contains(out.String(), "Example:\n  sweep "+name) {
+				t.Errorf("%q = %d %q\n%s", args, code, errOut.String(), out.String())
+			}
+		}
+	}
+	for _, args := range [][]string{{"--region", "r", "--profile", "p", "watch"}, {"watch", "--region=r", "--profile", "p"}, {"--region", "r", "watch", "--profile", "p"}} {
+		var out, errOut bytes.Buffer
+		if code := run(context.Background(), args, newUI(&out, false, os.Getenv), &errOut, connect); code != 1 || errOut.String() != "error: stop here\n" {
+			t.Errorf("%q = %d %q", args, code, errOut.String())
+		}
+	}
+	if strings.Join(regions, " ") != "r/p r/p r/p" {
+		t.Errorf("connect saw %q", regions)
 	}
 }

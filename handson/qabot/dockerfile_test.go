@@ -17,7 +17,7 @@ import (
 
 	"github.com/intro-aws-go/intro-aws-go/internal/project"
 
-	"github.com/intro-aws-go/intro-aws-go/handson/qabot"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/qabot"
 )
 
 type dockerfile struct {

@@ -8,12 +8,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/smithy-go"
 )
 
 // NotDeployedError says which stack to deploy, and where.
 type NotDeployedError struct {
 	Stack, Region, Status string
+	Detail                string // how we know, e.g. "no SSM parameters under /X/"
 }
 
 func (e *NotDeployedError) Error() string {
@@ -21,8 +23,12 @@ func (e *NotDeployedError) Error() string {
 		return fmt.Sprintf("stack %s in %s is %s, not ready: run `npx cdk deploy %s` (after `npx cdk destroy %s` if it rolled back)",
 			e.Stack, e.Region, e.Status, e.Stack, e.Stack)
 	}
-	return fmt.Sprintf("stack %s is not deployed in %s: run `npx cdk deploy %s` (or set AWS_REGION to the region you deployed it to)",
-		e.Stack, e.Region, e.Stack)
+	detail := ""
+	if e.Detail != "" {
+		detail = " (" + e.Detail + ")"
+	}
+	return fmt.Sprintf("stack %s is not deployed in %s%s: run `npx cdk deploy %s`, or pass the --region/--profile you deployed it with",
+		e.Stack, e.Region, detail, e.Stack)
 }
 
 // Outputs returns the outputs of a deployed stack by name.
@@ -63,4 +69,38 @@ func Output(ctx context.Context, cfg aws.Config, stack, name string) (string, er
 		return "", fmt.Errorf("stack %s in %s has no output %s: it was deployed from another version; run `npx cdk deploy %s`", stack, cfg.Region, name, stack)
 	}
 	return v, nil
+}
+
+// Parameters reads the SSM String parameters a stack publishes under /<stack>/ (the
+// contract packages under handson/ name them) and returns them by leaf name. Every
+// leaf in required must be there and not empty.
+func Parameters(ctx context.Context, cfg aws.Config, stack string, required []string) (map[string]string, error) {
+	prefix := "/" + stack + "/"
+	values := map[string]string{}
+	pages := ssm.NewGetParametersByPathPaginator(ssm.NewFromConfig(cfg), &ssm.GetParametersByPathInput{
+		Path: aws.String(strings.TrimSuffix(prefix, "/")),
+	})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, Explain("reading the stack's parameters (ssm:GetParametersByPath "+prefix+")", err)
+		}
+		for _, p := range page.Parameters {
+			values[strings.TrimPrefix(aws.ToString(p.Name), prefix)] = aws.ToString(p.Value)
+		}
+	}
+	if len(values) == 0 {
+		return nil, &NotDeployedError{Stack: stack, Region: cfg.Region, Detail: "no SSM parameters under " + prefix}
+	}
+	var missing []string
+	for _, leaf := range required {
+		if values[leaf] == "" {
+			missing = append(missing, prefix+leaf)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("stack %s in %s lacks %s (deployed by an older version?): deploy it again with `npx cdk deploy %s`",
+			stack, cfg.Region, strings.Join(missing, ", "), stack)
+	}
+	return values, nil
 }

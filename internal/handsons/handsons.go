@@ -3,18 +3,25 @@
 // clients stay small and start fast.
 package handsons
 
-import "fmt"
+import (
+	"fmt"
 
-// Stack names: the course's names, used by `npx cdk deploy <Stack>`.
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/bashoutter"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/qabot"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/simplebatch"
+)
+
+// Stack names: the course's names, used by `npx cdk deploy <Stack>`. A hands-on with a
+// contract package (handson/contracts) names its stack there.
 const (
 	MyFirstEc2      = "MyFirstEc2"
 	Ec2ForDl        = "Ec2ForDl"
-	EcsClusterQaBot = "EcsClusterQaBot"
-	SimpleBatch     = "SimpleBatch"
+	EcsClusterQaBot = qabot.StackName
+	SimpleBatch     = simplebatch.StackName
 	SimpleLambda    = "SimpleLambda"
 	SimpleDynamoDb  = "SimpleDynamoDb"
 	SimpleS3        = "SimpleS3"
-	Bashoutter      = "Bashoutter"
+	Bashoutter      = bashoutter.StackName
 )
 
 // Stacks lists every hands-on stack in course order.

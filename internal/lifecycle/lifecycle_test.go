@@ -52,9 +52,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
-	"github.com/intro-aws-go/intro-aws-go/handson/qabot"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/qabot"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/simplebatch"
 	"github.com/intro-aws-go/intro-aws-go/internal/handsons"
-	"github.com/intro-aws-go/intro-aws-go/internal/simplebatch"
 )
 
 // uses are what each hands-on's learner does with the deployed stack.
@@ -269,7 +269,7 @@ func useSimpleBatch(ctx context.Context, r *stackRun) {
 			r.t.Fatal(err)
 		}
 	}
-	group, err := ssm.NewFromConfig(r.cfg).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(simplebatch.ParamLogGroupName)})
+	group, err := ssm.NewFromConfig(r.cfg).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(simplebatch.ParameterName(simplebatch.ParamLogGroupName))})
 	if err != nil {
 		r.t.Fatal(err)
 	}

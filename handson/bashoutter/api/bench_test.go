@@ -16,14 +16,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/intro-aws-go/intro-aws-go/handson/bashoutter/haiku"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/bashoutter"
 )
 
 func BenchmarkHandlerVsDirectDynamoDB(b *testing.B) {
 	h, db := newHandler(b)
 	ctx := context.Background()
-	seed := decode[Haiku](b, call(b, h, RoutePost, "", basho, nil))
+	seed := decode[bashoutter.Haiku](b, call(b, h, bashoutter.RoutePost, "", basho, nil))
 	for range 30 { // a first page's worth of items
-		call(b, h, RoutePost, "", basho, nil)
+		call(b, h, bashoutter.RoutePost, "", basho, nil)
 	}
 	table := aws.String(h.Store.Table)
 
@@ -32,22 +33,22 @@ func BenchmarkHandlerVsDirectDynamoDB(b *testing.B) {
 		handler func()
 		direct  func() error
 	}{
-		{"POST", func() { call(b, h, RoutePost, "", basho, nil) }, func() error {
+		{"POST", func() { call(b, h, bashoutter.RoutePost, "", basho, nil) }, func() error {
 			_, err := h.Store.Add(ctx, haiku.Post{Username: "u", First: "a", Second: "b", Third: "c"})
 			return err
 		}},
-		{"GET", func() { call(b, h, RouteList, "", "", nil) }, func() error {
+		{"GET", func() { call(b, h, bashoutter.RouteList, "", "", nil) }, func() error {
 			_, err := db.Query(ctx, &dynamodb.QueryInput{
-				TableName: table, IndexName: aws.String(NewestFirstIndex), Limit: aws.Int32(DefaultPageSize + 1),
+				TableName: table, IndexName: aws.String(bashoutter.NewestFirstIndex), Limit: aws.Int32(bashoutter.DefaultPageSize + 1),
 				KeyConditionExpression:    aws.String("feed = :f"),
 				ExpressionAttributeValues: map[string]types.AttributeValue{":f": &types.AttributeValueMemberS{Value: feedValue}},
 				ScanIndexForward:          aws.Bool(false),
 			})
 			return err
 		}},
-		{"PATCH", func() { call(b, h, RouteLike, seed.ItemID, "", nil) }, func() error {
+		{"PATCH", func() { call(b, h, bashoutter.RouteLike, seed.ItemID, "", nil) }, func() error {
 			_, err := db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-				TableName: table, Key: map[string]types.AttributeValue{PartitionKey: &types.AttributeValueMemberS{Value: seed.ItemID}},
+				TableName: table, Key: map[string]types.AttributeValue{bashoutter.PartitionKey: &types.AttributeValueMemberS{Value: seed.ItemID}},
 				UpdateExpression:          aws.String("ADD likes :one"),
 				ExpressionAttributeValues: map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}},
 			})

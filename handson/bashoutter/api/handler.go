@@ -15,39 +15,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/intro-aws-go/intro-aws-go/handson/bashoutter/haiku"
-)
-
-// The routes of the HTTP API, as API Gateway names them in the event's RouteKey. The
-// stack creates exactly these routes.
-const (
-	RouteList   = "GET /haiku"
-	RoutePost   = "POST /haiku"
-	RouteLike   = "PATCH /haiku/{item_id}"
-	RouteDelete = "DELETE /haiku/{item_id}"
-)
-
-// Routes lists every route in the order of the course.
-var Routes = []string{RouteList, RoutePost, RouteLike, RouteDelete}
-
-// CORS: which request headers and methods a browser may use. The allowed origin is the
-// site's own (CloudFront in AWS, localhost in the local mode), set where each runs.
-var (
-	CorsAllowHeaders = []string{"content-type"}
-	CorsAllowMethods = []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete}
-)
-
-// The API stage's throttling: requests per second on average and in a burst. A runaway
-// loop is answered 429 instead of running up Lambda and DynamoDB charges. The stack
-// sets them on the stage; the local mode applies them too.
-const (
-	StageRateLimit  = 10
-	StageBurstLimit = 20
-)
-
-// Page sizes of GET /haiku.
-const (
-	DefaultPageSize = 20
-	MaxPageSize     = 100
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/bashoutter"
 )
 
 // Handler answers API Gateway HTTP API (payload 2.0) events for every route. In AWS,
@@ -63,13 +31,13 @@ type Handler struct {
 // an HTTP response, so API Gateway never turns a failure into a bare 500.
 func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	switch req.RouteKey {
-	case RouteList:
+	case bashoutter.RouteList:
 		return h.list(ctx, req), nil
-	case RoutePost:
+	case bashoutter.RoutePost:
 		return h.post(ctx, req), nil
-	case RouteLike:
+	case bashoutter.RouteLike:
 		return h.like(ctx, req), nil
-	case RouteDelete:
+	case bashoutter.RouteDelete:
 		return h.delete(ctx, req), nil
 	default:
 		return message(http.StatusNotFound, "no route "+req.RouteKey+"; the routes are GET/POST /haiku and PATCH/DELETE /haiku/{item_id}"), nil
@@ -78,11 +46,11 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 
 // GET /haiku?limit=20&next=TOKEN → 200 {"items": [...], "next": "TOKEN"}
 func (h *Handler) list(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
-	limit := DefaultPageSize
+	limit := bashoutter.DefaultPageSize
 	if v, ok := req.QueryStringParameters["limit"]; ok {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > MaxPageSize {
-			return message(http.StatusBadRequest, "limit must be a whole number from 1 to "+strconv.Itoa(MaxPageSize))
+		if err != nil || n < 1 || n > bashoutter.MaxPageSize {
+			return message(http.StatusBadRequest, "limit must be a whole number from 1 to "+strconv.Itoa(bashoutter.MaxPageSize))
 		}
 		limit = n
 	}
@@ -171,7 +139,7 @@ func message(status int, text string) events.APIGatewayV2HTTPResponse {
 }
 
 func jsonResponse(status int, v any) events.APIGatewayV2HTTPResponse {
-	body, _ := json.Marshal(v) // only maps, Page and Haiku: cannot fail
+	body, _ := json.Marshal(v) // only maps, bashoutter.Page and bashoutter.Haiku: cannot fail
 	return events.APIGatewayV2HTTPResponse{
 		StatusCode: status,
 		Headers:    map[string]string{"Content-Type": "application/json; charset=utf-8"},

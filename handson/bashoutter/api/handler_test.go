@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/intro-aws-go/intro-aws-go/handson/bashoutter/haiku"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/bashoutter"
 	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
 )
 
@@ -115,26 +116,26 @@ const basho = `{"username": "松尾芭蕉", "first": "閑さや", "second": "岩
 func TestPostListLikeDelete(t *testing.T) {
 	h, _ := newHandler(t)
 
-	resp := call(t, h, RoutePost, "", basho, nil)
+	resp := call(t, h, bashoutter.RoutePost, "", basho, nil)
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("POST = %d %s, want 201", resp.StatusCode, resp.Body)
 	}
-	posted := decode[Haiku](t, resp)
+	posted := decode[bashoutter.Haiku](t, resp)
 	if len(posted.ItemID) != 32 || posted.Username != "松尾芭蕉" || posted.First != "閑さや" || posted.Second != "岩にしみ入る" ||
 		posted.Third != "蝉の声" || posted.Likes != 0 || posted.CreatedAt != "2026-04-01T09:00:01.000000Z" {
 		t.Errorf("POST returned %+v", posted)
 	}
 
-	resp = call(t, h, RouteList, "", "", nil)
+	resp = call(t, h, bashoutter.RouteList, "", "", nil)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET = %d %s", resp.StatusCode, resp.Body)
 	}
-	if page := decode[Page](t, resp); len(page.Items) != 1 || page.Items[0] != posted || page.Next != "" {
+	if page := decode[bashoutter.Page](t, resp); len(page.Items) != 1 || page.Items[0] != posted || page.Next != "" {
 		t.Errorf("GET = %+v, want exactly the posted haiku and no next page", page)
 	}
 
 	for want := int64(1); want <= 2; want++ {
-		resp = call(t, h, RouteLike, posted.ItemID, "", nil)
+		resp = call(t, h, bashoutter.RouteLike, posted.ItemID, "", nil)
 		got := decode[struct {
 			ItemID string `json:"item_id"`
 			Likes  int64  `json:"likes"`
@@ -143,25 +144,25 @@ func TestPostListLikeDelete(t *testing.T) {
 			t.Errorf("PATCH #%d = %d %s, want 200 with likes %d", want, resp.StatusCode, resp.Body, want)
 		}
 	}
-	if page := decode[Page](t, call(t, h, RouteList, "", "", nil)); len(page.Items) != 1 || page.Items[0].Likes != 2 {
+	if page := decode[bashoutter.Page](t, call(t, h, bashoutter.RouteList, "", "", nil)); len(page.Items) != 1 || page.Items[0].Likes != 2 {
 		t.Errorf("after two likes GET = %+v", page)
 	}
 
-	resp = call(t, h, RouteDelete, posted.ItemID, "", nil)
+	resp = call(t, h, bashoutter.RouteDelete, posted.ItemID, "", nil)
 	if resp.StatusCode != http.StatusNoContent || resp.Body != "" || len(resp.Headers) != 0 {
 		t.Errorf("DELETE = %d %q %v, want 204 with no body", resp.StatusCode, resp.Body, resp.Headers)
 	}
-	if page := decode[Page](t, call(t, h, RouteList, "", "", nil)); len(page.Items) != 0 {
+	if page := decode[bashoutter.Page](t, call(t, h, bashoutter.RouteList, "", "", nil)); len(page.Items) != 0 {
 		t.Errorf("after DELETE GET = %+v, want no items", page)
 	}
-	if body := call(t, h, RouteList, "", "", nil).Body; body != `{"items":[]}` {
+	if body := call(t, h, bashoutter.RouteList, "", "", nil).Body; body != `{"items":[]}` {
 		t.Errorf("empty GET body %s, want an empty list (not null)", body)
 	}
 }
 
 func TestMissingItemIs404NotA500(t *testing.T) {
 	h, _ := newHandler(t)
-	for _, route := range []string{RouteLike, RouteDelete} {
+	for _, route := range []string{bashoutter.RouteLike, bashoutter.RouteDelete} {
 		resp := call(t, h, route, "0123456789abcdef0123456789abcdef", "", nil)
 		msg := decode[map[string]string](t, resp)
 		if resp.StatusCode != http.StatusNotFound || msg["message"] != "no such haiku" {
@@ -169,7 +170,7 @@ func TestMissingItemIs404NotA500(t *testing.T) {
 		}
 	}
 	// A like must not create the item (UpdateItem would, without its condition).
-	if page := decode[Page](t, call(t, h, RouteList, "", "", nil)); len(page.Items) != 0 {
+	if page := decode[bashoutter.Page](t, call(t, h, bashoutter.RouteList, "", "", nil)); len(page.Items) != 0 {
 		t.Errorf("PATCH of a missing item created %+v", page.Items)
 	}
 }
@@ -179,7 +180,7 @@ func TestListPagesNewestFirst(t *testing.T) {
 	var ids []string // in posting order
 	for i := 0; i < 7; i++ {
 		body := fmt.Sprintf(`{"username":"u%d","first":"a","second":"b","third":"c"}`, i)
-		ids = append(ids, decode[Haiku](t, call(t, h, RoutePost, "", body, nil)).ItemID)
+		ids = append(ids, decode[bashoutter.Haiku](t, call(t, h, bashoutter.RoutePost, "", body, nil)).ItemID)
 	}
 	var got []string
 	next := ""
@@ -189,11 +190,11 @@ func TestListPagesNewestFirst(t *testing.T) {
 		if next != "" {
 			query["next"] = next
 		}
-		resp := call(t, h, RouteList, "", "", query)
+		resp := call(t, h, bashoutter.RouteList, "", "", query)
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("GET page %d = %d %s", pages+1, resp.StatusCode, resp.Body)
 		}
-		page := decode[Page](t, resp)
+		page := decode[bashoutter.Page](t, resp)
 		pages++
 		if len(page.Items) > 3 {
 			t.Fatalf("page %d has %d items, limit 3", pages, len(page.Items))
@@ -218,11 +219,11 @@ func TestListPagesNewestFirst(t *testing.T) {
 	}
 
 	// A page that ends exactly at the last item has no next token (no empty last page).
-	page := decode[Page](t, call(t, h, RouteList, "", "", map[string]string{"limit": "7"}))
+	page := decode[bashoutter.Page](t, call(t, h, bashoutter.RouteList, "", "", map[string]string{"limit": "7"}))
 	if len(page.Items) != 7 || page.Next != "" {
 		t.Errorf("limit 7 of 7: %d items, next %q; want all and no next", len(page.Items), page.Next)
 	}
-	if page := decode[Page](t, call(t, h, RouteList, "", "", nil)); len(page.Items) != 7 {
+	if page := decode[bashoutter.Page](t, call(t, h, bashoutter.RouteList, "", "", nil)); len(page.Items) != 7 {
 		t.Errorf("default page has %d of 7 items", len(page.Items))
 	}
 }
@@ -235,27 +236,27 @@ func TestBadInputIs400WithAMessage(t *testing.T) {
 		query                 map[string]string
 		want                  string
 	}{
-		{"empty body", RoutePost, "", "", nil, "the body is empty"},
-		{"not JSON", RoutePost, "", "first=a", nil, "not valid JSON"},
-		{"truncated JSON", RoutePost, "", `{"username": "a"`, nil, "ends too early"},
-		{"array", RoutePost, "", `[1,2]`, nil, "must be a JSON object"},
-		{"missing field", RoutePost, "", `{"username":"a","first":"b","second":"c"}`, nil, "third is missing or empty"},
-		{"blank field", RoutePost, "", `{"username":"a","first":"  ","second":"c","third":"d"}`, nil, "first is missing or empty"},
-		{"number", RoutePost, "", `{"username":"a","first":5,"second":"c","third":"d"}`, nil, "first must be a string"},
-		{"typo", RoutePost, "", `{"username":"a","frist":"b","second":"c","third":"d"}`, nil, `unknown field "frist"`},
-		{"too long", RoutePost, "", `{"username":"a","first":"` + long + `","second":"c","third":"d"}`, nil, "first is 65 characters long; the limit is 64"},
-		{"line break", RoutePost, "", `{"username":"a","first":"b\nb","second":"c","third":"d"}`, nil, "line break"},
-		{"two objects", RoutePost, "", basho + basho, nil, "more after its JSON object"},
-		{"huge body", RoutePost, "", strings.Repeat(" ", haiku.MaxBodyBytes) + basho, nil, "the limit is 4096"},
-		{"bad base64", RoutePost, "", "%%%", nil, "not valid base64"},
-		{"limit zero", RouteList, "", "", map[string]string{"limit": "0"}, "limit must be a whole number from 1 to 100"},
-		{"limit text", RouteList, "", "", map[string]string{"limit": "ten"}, "limit must be"},
-		{"limit huge", RouteList, "", "", map[string]string{"limit": "101"}, "limit must be"},
-		{"bad token", RouteList, "", "", map[string]string{"next": "garbage!"}, "next is not a page token"},
-		{"forged token", RouteList, "", "", map[string]string{"next": base64.RawURLEncoding.EncodeToString([]byte(`{"i":"x","c":"yesterday"}`))}, "next is not a page token"},
-		{"bad id", RouteLike, "../../etc", "", nil, "is not an id from this API"},
-		{"empty id", RouteDelete, "", "", nil, "is not an id from this API"},
-		{"long id", RouteDelete, strings.Repeat("a", 65), "", nil, "is not an id from this API"},
+		{"empty body", bashoutter.RoutePost, "", "", nil, "the body is empty"},
+		{"not JSON", bashoutter.RoutePost, "", "first=a", nil, "not valid JSON"},
+		{"truncated JSON", bashoutter.RoutePost, "", `{"username": "a"`, nil, "ends too early"},
+		{"array", bashoutter.RoutePost, "", `[1,2]`, nil, "must be a JSON object"},
+		{"missing field", bashoutter.RoutePost, "", `{"username":"a","first":"b","second":"c"}`, nil, "third is missing or empty"},
+		{"blank field", bashoutter.RoutePost, "", `{"username":"a","first":"  ","second":"c","third":"d"}`, nil, "first is missing or empty"},
+		{"number", bashoutter.RoutePost, "", `{"username":"a","first":5,"second":"c","third":"d"}`, nil, "first must be a string"},
+		{"typo", bashoutter.RoutePost, "", `{"username":"a","frist":"b","second":"c","third":"d"}`, nil, `unknown field "frist"`},
+		{"too long", bashoutter.RoutePost, "", `{"username":"a","first":"` + long + `","second":"c","third":"d"}`, nil, "first is 65 characters long; the limit is 64"},
+		{"line break", bashoutter.RoutePost, "", `{"username":"a","first":"b\nb","second":"c","third":"d"}`, nil, "line break"},
+		{"two objects", bashoutter.RoutePost, "", basho + basho, nil, "more after its JSON object"},
+		{"huge body", bashoutter.RoutePost, "", strings.Repeat(" ", haiku.MaxBodyBytes) + basho, nil, "the limit is 4096"},
+		{"bad base64", bashoutter.RoutePost, "", "%%%", nil, "not valid base64"},
+		{"limit zero", bashoutter.RouteList, "", "", map[string]string{"limit": "0"}, "limit must be a whole number from 1 to 100"},
+		{"limit text", bashoutter.RouteList, "", "", map[string]string{"limit": "ten"}, "limit must be"},
+		{"limit huge", bashoutter.RouteList, "", "", map[string]string{"limit": "101"}, "limit must be"},
+		{"bad token", bashoutter.RouteList, "", "", map[string]string{"next": "garbage!"}, "next is not a page token"},
+		{"forged token", bashoutter.RouteList, "", "", map[string]string{"next": base64.RawURLEncoding.EncodeToString([]byte(`{"i":"x","c":"yesterday"}`))}, "next is not a page token"},
+		{"bad id", bashoutter.RouteLike, "../../etc", "", nil, "is not an id from this API"},
+		{"empty id", bashoutter.RouteDelete, "", "", nil, "is not an id from this API"},
+		{"long id", bashoutter.RouteDelete, strings.Repeat("a", 65), "", nil, "is not an id from this API"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -274,7 +275,7 @@ func TestBadInputIs400WithAMessage(t *testing.T) {
 			}
 		})
 	}
-	if page := decode[Page](t, call(t, h, RouteList, "", "", nil)); len(page.Items) != 0 {
+	if page := decode[bashoutter.Page](t, call(t, h, bashoutter.RouteList, "", "", nil)); len(page.Items) != 0 {
 		t.Errorf("bad posts stored %+v", page.Items)
 	}
 }
@@ -284,11 +285,11 @@ func TestBadInputIs400WithAMessage(t *testing.T) {
 func TestFamilyEmojiHaikuIsCreated(t *testing.T) {
 	h, _ := newHandler(t)
 	body := `{"username":"芭蕉","first":"古池や👨‍👩‍👧","second":"蛙飛び込む","third":"水の音"}`
-	resp := call(t, h, RoutePost, "", body, nil)
+	resp := call(t, h, bashoutter.RoutePost, "", body, nil)
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("POST = %d %s, want 201", resp.StatusCode, resp.Body)
 	}
-	page := decode[Page](t, call(t, h, RouteList, "", "", nil))
+	page := decode[bashoutter.Page](t, call(t, h, bashoutter.RouteList, "", "", nil))
 	if len(page.Items) != 1 || page.Items[0].First != "古池や👨‍👩‍👧" || page.Items[0].Username != "芭蕉" {
 		t.Errorf("listed %+v", page.Items)
 	}
@@ -296,9 +297,9 @@ func TestFamilyEmojiHaikuIsCreated(t *testing.T) {
 
 func TestBase64BodyAndUnknownRoute(t *testing.T) {
 	h, _ := newHandler(t)
-	req := events.APIGatewayV2HTTPRequest{RouteKey: RoutePost, Body: base64.StdEncoding.EncodeToString([]byte(basho)), IsBase64Encoded: true}
+	req := events.APIGatewayV2HTTPRequest{RouteKey: bashoutter.RoutePost, Body: base64.StdEncoding.EncodeToString([]byte(basho)), IsBase64Encoded: true}
 	resp, _ := h.Handle(context.Background(), req)
-	if resp.StatusCode != http.StatusCreated || decode[Haiku](t, resp).Third != "蝉の声" {
+	if resp.StatusCode != http.StatusCreated || decode[bashoutter.Haiku](t, resp).Third != "蝉の声" {
 		t.Errorf("base64 POST = %d %s", resp.StatusCode, resp.Body)
 	}
 	resp = call(t, h, "PUT /haiku", "", "", nil)
@@ -316,7 +317,7 @@ func TestDynamoDBFailureIs500AndLogged(t *testing.T) {
 	if _, err := db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: &h.Store.Table}); err != nil {
 		t.Fatal(err)
 	}
-	for _, route := range Routes {
+	for _, route := range bashoutter.Routes {
 		id := ""
 		if strings.Contains(route, "{item_id}") {
 			id = "0123456789abcdef0123456789abcdef"
@@ -326,7 +327,7 @@ func TestDynamoDBFailureIs500AndLogged(t *testing.T) {
 			t.Errorf("%s = %d %s, want 500 without details", route, resp.StatusCode, resp.Body)
 		}
 	}
-	if len(logged) != len(Routes) || !strings.Contains(logged[0], "ResourceNotFoundException") {
+	if len(logged) != len(bashoutter.Routes) || !strings.Contains(logged[0], "ResourceNotFoundException") {
 		t.Errorf("logged %q, want one line per failure with DynamoDB's error", logged)
 	}
 }

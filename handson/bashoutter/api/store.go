@@ -17,23 +17,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/intro-aws-go/intro-aws-go/handson/bashoutter/haiku"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/bashoutter"
 )
 
-// Haiku is one item of the table, as the API returns it.
-type Haiku = haiku.Item
-
-// The table's shape, shared with the stack (stacks/bashoutter.go) and the tests.
+// The table's shape is in the contract (bashoutter.PartitionKey, ...).
 const (
-	// PartitionKey is the table's key, as in the course.
-	PartitionKey = "item_id"
-	// NewestFirstIndex is a global secondary index that lists every haiku by creation
-	// time: its partition key FeedAttribute holds the same value on every item, its sort
-	// key is CreatedAtAttribute. A Query on it returns pages in order, which a Scan
-	// (the course's GET) cannot do.
-	NewestFirstIndex   = "NewestFirst"
-	FeedAttribute      = "feed"
-	CreatedAtAttribute = "created_at"
-	feedValue          = "haiku"
+	feedValue = "haiku"
 	// createdAtLayout has a fixed width, so the strings sort in time order.
 	createdAtLayout = "2006-01-02T15:04:05.000000Z"
 )
@@ -78,46 +67,40 @@ func (s *Store) newID() string {
 }
 
 // Add stores a new haiku with no likes and returns it.
-func (s *Store) Add(ctx context.Context, n haiku.Post) (Haiku, error) {
-	h := Haiku{
+func (s *Store) Add(ctx context.Context, n haiku.Post) (bashoutter.Haiku, error) {
+	h := bashoutter.Haiku{
 		ItemID: s.newID(), Username: n.Username, First: n.First, Second: n.Second, Third: n.Third,
 		Likes: 0, CreatedAt: s.now().UTC().Format(createdAtLayout),
 	}
 	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: aws.String(s.Table),
 		Item: map[string]types.AttributeValue{
-			PartitionKey:       str(h.ItemID),
-			"username":         str(h.Username),
-			"first":            str(h.First),
-			"second":           str(h.Second),
-			"third":            str(h.Third),
-			"likes":            &types.AttributeValueMemberN{Value: "0"},
-			CreatedAtAttribute: str(h.CreatedAt),
-			FeedAttribute:      str(feedValue),
+			bashoutter.PartitionKey:       str(h.ItemID),
+			"username":                    str(h.Username),
+			"first":                       str(h.First),
+			"second":                      str(h.Second),
+			"third":                       str(h.Third),
+			"likes":                       &types.AttributeValueMemberN{Value: "0"},
+			bashoutter.CreatedAtAttribute: str(h.CreatedAt),
+			bashoutter.FeedAttribute:      str(feedValue),
 		},
 		ConditionExpression: aws.String("attribute_not_exists(item_id)"),
 	})
 	if err != nil {
-		return Haiku{}, fmt.Errorf("put haiku: %w", err)
+		return bashoutter.Haiku{}, fmt.Errorf("put haiku: %w", err)
 	}
 	return h, nil
-}
-
-// Page is one page of haiku, newest first. Next is empty on the last page.
-type Page struct {
-	Items []Haiku `json:"items"`
-	Next  string  `json:"next,omitempty"`
 }
 
 // List returns up to limit haiku created before the position that next (from an earlier
 // Page) marks, newest first. It asks for one item more than it returns, so Next is set
 // only when there is a further page.
-func (s *Store) List(ctx context.Context, limit int, next string) (Page, error) {
+func (s *Store) List(ctx context.Context, limit int, next string) (bashoutter.Page, error) {
 	input := &dynamodb.QueryInput{
 		TableName:                 aws.String(s.Table),
-		IndexName:                 aws.String(NewestFirstIndex),
+		IndexName:                 aws.String(bashoutter.NewestFirstIndex),
 		KeyConditionExpression:    aws.String("#feed = :feed"),
-		ExpressionAttributeNames:  map[string]string{"#feed": FeedAttribute},
+		ExpressionAttributeNames:  map[string]string{"#feed": bashoutter.FeedAttribute},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":feed": str(feedValue)},
 		ScanIndexForward:          aws.Bool(false),
 		Limit:                     aws.Int32(int32(limit + 1)),
@@ -125,20 +108,20 @@ func (s *Store) List(ctx context.Context, limit int, next string) (Page, error) 
 	if next != "" {
 		start, err := decodeToken(next)
 		if err != nil {
-			return Page{}, err
+			return bashoutter.Page{}, err
 		}
 		input.ExclusiveStartKey = start
 	}
-	page := Page{Items: []Haiku{}}
+	page := bashoutter.Page{Items: []bashoutter.Haiku{}}
 	for len(page.Items) <= limit {
 		out, err := s.DB.Query(ctx, input)
 		if err != nil {
-			return Page{}, fmt.Errorf("query haiku: %w", err)
+			return bashoutter.Page{}, fmt.Errorf("query haiku: %w", err)
 		}
 		for _, item := range out.Items {
 			h, err := fromItem(item)
 			if err != nil {
-				return Page{}, err
+				return bashoutter.Page{}, err
 			}
 			page.Items = append(page.Items, h)
 		}
@@ -160,7 +143,7 @@ func (s *Store) List(ctx context.Context, limit int, next string) (Page, error) 
 func (s *Store) Like(ctx context.Context, id string) (int64, error) {
 	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(s.Table),
-		Key:                       map[string]types.AttributeValue{PartitionKey: str(id)},
+		Key:                       map[string]types.AttributeValue{bashoutter.PartitionKey: str(id)},
 		UpdateExpression:          aws.String("ADD likes :one"),
 		ConditionExpression:       aws.String("attribute_exists(item_id)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}},
@@ -184,7 +167,7 @@ func (s *Store) Like(ctx context.Context, id string) (int64, error) {
 func (s *Store) Delete(ctx context.Context, id string) error {
 	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 		TableName:           aws.String(s.Table),
-		Key:                 map[string]types.AttributeValue{PartitionKey: str(id)},
+		Key:                 map[string]types.AttributeValue{bashoutter.PartitionKey: str(id)},
 		ConditionExpression: aws.String("attribute_exists(item_id)"),
 	})
 	var missing *types.ConditionalCheckFailedException
@@ -199,21 +182,21 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 
 func str(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
 
-func fromItem(item map[string]types.AttributeValue) (Haiku, error) {
+func fromItem(item map[string]types.AttributeValue) (bashoutter.Haiku, error) {
 	get := func(name string) string {
 		if v, ok := item[name].(*types.AttributeValueMemberS); ok {
 			return v.Value
 		}
 		return ""
 	}
-	h := Haiku{
-		ItemID: get(PartitionKey), Username: get("username"), First: get("first"), Second: get("second"),
-		Third: get("third"), CreatedAt: get(CreatedAtAttribute),
+	h := bashoutter.Haiku{
+		ItemID: get(bashoutter.PartitionKey), Username: get("username"), First: get("first"), Second: get("second"),
+		Third: get("third"), CreatedAt: get(bashoutter.CreatedAtAttribute),
 	}
 	if n, ok := item["likes"].(*types.AttributeValueMemberN); ok {
 		likes, err := strconv.ParseInt(n.Value, 10, 64)
 		if err != nil {
-			return Haiku{}, fmt.Errorf("item %s: likes %q is not a whole number", h.ItemID, n.Value)
+			return bashoutter.Haiku{}, fmt.Errorf("item %s: likes %q is not a whole number", h.ItemID, n.Value)
 		}
 		h.Likes = likes
 	}
@@ -230,7 +213,7 @@ type token struct {
 	CreatedAt string `json:"c"`
 }
 
-func encodeToken(h Haiku) string {
+func encodeToken(h bashoutter.Haiku) string {
 	raw, _ := json.Marshal(token{ItemID: h.ItemID, CreatedAt: h.CreatedAt})
 	return base64.RawURLEncoding.EncodeToString(raw)
 }
@@ -256,9 +239,9 @@ func decodeToken(s string) (map[string]types.AttributeValue, error) {
 		return nil, bad
 	}
 	return map[string]types.AttributeValue{
-		PartitionKey:       str(t.ItemID),
-		CreatedAtAttribute: str(t.CreatedAt),
-		FeedAttribute:      str(feedValue),
+		bashoutter.PartitionKey:       str(t.ItemID),
+		bashoutter.CreatedAtAttribute: str(t.CreatedAt),
+		bashoutter.FeedAttribute:      str(feedValue),
 	}, nil
 }
 
@@ -274,11 +257,11 @@ func CreateTable(ctx context.Context, db *dynamodb.Client, name string) error {
 	_, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
 		TableName:            aws.String(name),
 		BillingMode:          types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{attr(PartitionKey), attr(FeedAttribute), attr(CreatedAtAttribute)},
-		KeySchema:            []types.KeySchemaElement{key(PartitionKey, types.KeyTypeHash)},
+		AttributeDefinitions: []types.AttributeDefinition{attr(bashoutter.PartitionKey), attr(bashoutter.FeedAttribute), attr(bashoutter.CreatedAtAttribute)},
+		KeySchema:            []types.KeySchemaElement{key(bashoutter.PartitionKey, types.KeyTypeHash)},
 		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{
-			IndexName:  aws.String(NewestFirstIndex),
-			KeySchema:  []types.KeySchemaElement{key(FeedAttribute, types.KeyTypeHash), key(CreatedAtAttribute, types.KeyTypeRange)},
+			IndexName:  aws.String(bashoutter.NewestFirstIndex),
+			KeySchema:  []types.KeySchemaElement{key(bashoutter.FeedAttribute, types.KeyTypeHash), key(bashoutter.CreatedAtAttribute, types.KeyTypeRange)},
 			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
 		}},
 	})

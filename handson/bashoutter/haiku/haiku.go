@@ -16,17 +16,6 @@ import (
 	"github.com/intro-aws-go/intro-aws-go/internal/textcheck"
 )
 
-// Item is one haiku of the table, as the API returns it (the course's fields).
-type Item struct {
-	ItemID    string `json:"item_id"`
-	Username  string `json:"username"`
-	First     string `json:"first"`
-	Second    string `json:"second"`
-	Third     string `json:"third"`
-	Likes     int64  `json:"likes"`
-	CreatedAt string `json:"created_at"`
-}
-
 // Post is the body of POST /haiku.
 type Post struct {
 	Username string `json:"username"`

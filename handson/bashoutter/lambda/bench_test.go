@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/intro-aws-go/intro-aws-go/handson/bashoutter/api"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/bashoutter"
 	"github.com/intro-aws-go/intro-aws-go/internal/lambdabuild"
 	"github.com/intro-aws-go/intro-aws-go/internal/project"
 	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
@@ -84,10 +85,10 @@ func BenchmarkColdInit(b *testing.B) {
 	if err := api.CreateTable(context.Background(), newDynamoDB(moto), "haiku"); err != nil {
 		b.Fatal(err)
 	}
-	bashoutter := testenv.BuildLambda(b, "handson/bashoutter/lambda")
+	bootstrap := testenv.BuildLambda(b, "handson/bashoutter/lambda")
 	trivial := testenv.BuildLambda(b, baselinePkg)
 	env := append(moto.Env(), "TABLE_NAME=haiku")
-	get := apiGatewayEvent(api.RouteList, "", "", nil)
+	get := apiGatewayEvent(bashoutter.RouteList, "", "", nil)
 
 	var initB, initT, firstB, firstT time.Duration
 	cold := func(bootstrap string, event []byte) (time.Duration, time.Duration) {
@@ -106,7 +107,7 @@ func BenchmarkColdInit(b *testing.B) {
 	}
 	b.ResetTimer()
 	for range b.N {
-		i, f := cold(bashoutter, get)
+		i, f := cold(bootstrap, get)
 		initB, firstB = initB+i, firstB+f
 		i, f = cold(trivial, []byte(`{}`))
 		initT, firstT = initT+i, firstT+f

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/intro-aws-go/intro-aws-go/handson/bashoutter/api"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/bashoutter"
 	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
 )
 
@@ -62,28 +63,28 @@ func invoke(t *testing.T, rie *testenv.RIE, event []byte) events.APIGatewayV2HTT
 func TestBootstrapServesEveryRouteUnderTheEmulator(t *testing.T) {
 	rie := startFunction(t)
 
-	resp := invoke(t, rie, apiGatewayEvent(api.RoutePost, "", `{"username":"松尾芭蕉","first":"閑さや","second":"岩にしみ入る","third":"蝉の声"}`, nil))
-	var item api.Haiku
+	resp := invoke(t, rie, apiGatewayEvent(bashoutter.RoutePost, "", `{"username":"松尾芭蕉","first":"閑さや","second":"岩にしみ入る","third":"蝉の声"}`, nil))
+	var item bashoutter.Haiku
 	if json.Unmarshal([]byte(resp.Body), &item); resp.StatusCode != 201 || len(item.ItemID) != 32 || item.Second != "岩にしみ入る" {
 		t.Fatalf("POST = %d %s", resp.StatusCode, resp.Body)
 	}
-	resp = invoke(t, rie, apiGatewayEvent(api.RouteList, "", "", map[string]string{"limit": "5"}))
+	resp = invoke(t, rie, apiGatewayEvent(bashoutter.RouteList, "", "", map[string]string{"limit": "5"}))
 	if resp.StatusCode != 200 || !strings.Contains(resp.Body, item.ItemID) {
 		t.Errorf("GET = %d %s", resp.StatusCode, resp.Body)
 	}
-	resp = invoke(t, rie, apiGatewayEvent(api.RouteLike, item.ItemID, "", nil))
+	resp = invoke(t, rie, apiGatewayEvent(bashoutter.RouteLike, item.ItemID, "", nil))
 	if resp.StatusCode != 200 || !strings.Contains(resp.Body, `"likes":1`) {
 		t.Errorf("PATCH = %d %s", resp.StatusCode, resp.Body)
 	}
-	resp = invoke(t, rie, apiGatewayEvent(api.RouteDelete, item.ItemID, "", nil))
+	resp = invoke(t, rie, apiGatewayEvent(bashoutter.RouteDelete, item.ItemID, "", nil))
 	if resp.StatusCode != 204 || resp.Body != "" {
 		t.Errorf("DELETE = %d %q", resp.StatusCode, resp.Body)
 	}
-	resp = invoke(t, rie, apiGatewayEvent(api.RouteLike, item.ItemID, "", nil))
+	resp = invoke(t, rie, apiGatewayEvent(bashoutter.RouteLike, item.ItemID, "", nil))
 	if resp.StatusCode != 404 {
 		t.Errorf("PATCH after DELETE = %d %s, want 404", resp.StatusCode, resp.Body)
 	}
-	resp = invoke(t, rie, apiGatewayEvent(api.RoutePost, "", `{"username":"x"}`, nil))
+	resp = invoke(t, rie, apiGatewayEvent(bashoutter.RoutePost, "", `{"username":"x"}`, nil))
 	if resp.StatusCode != 400 || !strings.Contains(resp.Body, "first is missing or empty") {
 		t.Errorf("bad POST = %d %s", resp.StatusCode, resp.Body)
 	}
@@ -96,7 +97,7 @@ func TestBootstrapServesEveryRouteUnderTheEmulator(t *testing.T) {
 func TestBootstrapWithoutTableNameFailsAtInit(t *testing.T) {
 	bootstrap := testenv.BuildLambda(t, "handson/bashoutter/lambda")
 	rie := testenv.StartRIE(t, bootstrap, "TABLE_NAME=")
-	out, _, err := rie.Invoke(context.Background(), apiGatewayEvent(api.RouteList, "", "", nil))
+	out, _, err := rie.Invoke(context.Background(), apiGatewayEvent(bashoutter.RouteList, "", "", nil))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/intro-aws-go/intro-aws-go/handson/bashoutter/api"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/bashoutter"
 )
 
 // Servers are the running page and API.
@@ -46,17 +47,17 @@ type Options struct {
 	// SiteAddr and APIAddr are host:port on 127.0.0.1; port 0 picks a free one.
 	SiteAddr, APIAddr string
 	// RateLimit (requests per second) and BurstLimit throttle the API as the deployed
-	// stage does; 0 means api.StageRateLimit and api.StageBurstLimit.
+	// stage does; 0 means bashoutter.StageRateLimit and bashoutter.StageBurstLimit.
 	RateLimit, BurstLimit int
 }
 
 // Start serves the page and config.json on SiteAddr and the API on APIAddr.
 func Start(o Options) (*Servers, error) {
 	if o.RateLimit == 0 {
-		o.RateLimit = api.StageRateLimit
+		o.RateLimit = bashoutter.StageRateLimit
 	}
 	if o.BurstLimit == 0 {
-		o.BurstLimit = api.StageBurstLimit
+		o.BurstLimit = bashoutter.StageBurstLimit
 	}
 	siteLn, err := listenLoopback(o.SiteAddr)
 	if err != nil {
@@ -170,8 +171,8 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Preflight: answered by the gateway itself, never by a function.
 	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 		if originAllowed {
-			w.Header().Set("Access-Control-Allow-Methods", strings.Join(append([]string{http.MethodOptions}, api.CorsAllowMethods...), ","))
-			w.Header().Set("Access-Control-Allow-Headers", strings.Join(api.CorsAllowHeaders, ","))
+			w.Header().Set("Access-Control-Allow-Methods", strings.Join(append([]string{http.MethodOptions}, bashoutter.CorsAllowMethods...), ","))
+			w.Header().Set("Access-Control-Allow-Headers", strings.Join(bashoutter.CorsAllowHeaders, ","))
 			w.Header().Set("Access-Control-Max-Age", "3600")
 		}
 		w.WriteHeader(http.StatusNoContent)
@@ -213,7 +214,7 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // route matches the API's routes as API Gateway does: exact method and path template.
 func route(method, path string) (string, map[string]string) {
-	for _, key := range api.Routes {
+	for _, key := range bashoutter.Routes {
 		m, tmpl, _ := strings.Cut(key, " ")
 		if m != method {
 			continue

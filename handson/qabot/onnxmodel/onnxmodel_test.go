@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/intro-aws-go/intro-aws-go/handson/qabot"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/qabot"
 	"github.com/intro-aws-go/intro-aws-go/internal/testenv/tinymodel"
 )
 

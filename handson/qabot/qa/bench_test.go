@@ -24,7 +24,7 @@ import (
 
 	"github.com/intro-aws-go/intro-aws-go/internal/project"
 
-	"github.com/intro-aws-go/intro-aws-go/handson/qabot"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/qabot"
 	"github.com/intro-aws-go/intro-aws-go/handson/qabot/onnxmodel"
 	"github.com/intro-aws-go/intro-aws-go/handson/qabot/tokenizer"
 	"github.com/intro-aws-go/intro-aws-go/internal/testenv/tinymodel"

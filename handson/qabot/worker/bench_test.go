@@ -9,7 +9,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/intro-aws-go/intro-aws-go/handson/qabot"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/qabot"
 	"github.com/intro-aws-go/intro-aws-go/internal/testenv/tinymodel"
 )
 

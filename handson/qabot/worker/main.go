@@ -33,7 +33,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/intro-aws-go/intro-aws-go/handson/qabot"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/qabot"
 	"github.com/intro-aws-go/intro-aws-go/handson/qabot/onnxmodel"
 	"github.com/intro-aws-go/intro-aws-go/handson/qabot/qa"
 	"github.com/intro-aws-go/intro-aws-go/handson/qabot/tokenizer"

@@ -1,7 +1,8 @@
 // Package qabot is the contract of hands-on #3 (EcsClusterQaBot): the names that the
 // stack (stacks/ecsclusterqabot.go), the worker that runs in the Fargate task
 // (handson/qabot/worker) and the client (cmd/runtask) must agree on. Nothing here
-// talks to AWS; change a name here and all three follow.
+// talks to AWS; change a name here and all three follow. Why it lives in
+// handson/contracts: see handson/contracts/doc.go.
 //
 // The flow, as in the course but without its 8 KiB limit: the client puts an item
 // {item_id, context, question, status: pending} into the table, starts one task with
@@ -12,12 +13,10 @@ package qabot
 
 import (
 	"strings"
-
-	"github.com/intro-aws-go/intro-aws-go/internal/handsons"
 )
 
 // StackName is the CloudFormation stack of this hands-on (the course's name).
-const StackName = handsons.EcsClusterQaBot
+const StackName = "EcsClusterQaBot"
 
 // ParameterPrefix is the SSM path under which the stack publishes what the client
 // needs. The course put its parameters at the account root, where TABLE_NAME clashed

@@ -1,8 +1,9 @@
-// Package simplebatch holds what the SimpleBatch stack, its training container and the
-// sweep client must agree on: the stack's name, its SSM parameter names, the job
-// names and the metrics file names. It has no CDK or AWS SDK dependency, so both the
-// CDK app and the client import it; the container's metrics.py follows the same rules
-// (a test in cmd/sweep runs both and compares).
+// Package simplebatch is the contract of hands-on #4 (SimpleBatch): what the stack
+// (stacks/simplebatch.go), its training container (handson/simplebatch) and the sweep
+// client (cmd/sweep) must agree on: the stack's name, its SSM parameter names, the job
+// names and the metrics file names. It has no CDK or AWS SDK dependency; the
+// container's metrics.py follows the same rules (a test in cmd/sweep runs both and
+// compares). Why it lives in handson/contracts: see handson/contracts/doc.go.
 package simplebatch
 
 import (
@@ -11,21 +12,30 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-
-	"github.com/intro-aws-go/intro-aws-go/internal/handsons"
 )
 
 // StackName is the course's stack name.
-const StackName = handsons.SimpleBatch
+const StackName = "SimpleBatch"
 
-// The SSM String parameters the stack writes and the client reads.
+// ParameterPrefix is the SSM path under which the stack publishes what the client
+// needs (every hands-on publishes under its own /<StackName>/).
+const ParameterPrefix = "/" + StackName + "/"
+
+// SSM String parameter leaf names, spelled as hands-on #3's (the course's style).
 const (
-	ParamPrefix           = "/" + StackName + "/"
-	ParamBucketName       = ParamPrefix + "BucketName"
-	ParamJobQueueArn      = ParamPrefix + "JobQueueArn"
-	ParamJobDefinitionArn = ParamPrefix + "JobDefinitionArn"
-	ParamLogGroupName     = ParamPrefix + "LogGroupName"
+	ParamBucketName       = "BUCKET_NAME"        // the bucket of the metrics files
+	ParamJobQueueArn      = "JOB_QUEUE_ARN"      // the queue to submit to
+	ParamJobDefinitionArn = "JOB_DEFINITION_ARN" // the training job
+	ParamLogGroupName     = "LOG_GROUP_NAME"     // CloudWatch Logs group of the jobs
 )
+
+// Parameters lists every leaf name the stack publishes, in a stable order.
+func Parameters() []string {
+	return []string{ParamBucketName, ParamJobQueueArn, ParamJobDefinitionArn, ParamLogGroupName}
+}
+
+// ParameterName is the full SSM name of a leaf, e.g. /SimpleBatch/BUCKET_NAME.
+func ParameterName(leaf string) string { return ParameterPrefix + leaf }
 
 // The job's size, as in the course: 4 vCPU, 1 GPU, 12000 MiB.
 const (

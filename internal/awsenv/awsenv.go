@@ -7,8 +7,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/smithy-go"
 )
@@ -24,6 +26,7 @@ func Load(ctx context.Context, region, profile string) (aws.Config, error) {
 	if profile != "" {
 		opts = append(opts, awsconfig.WithSharedConfigProfile(profile))
 	}
+	opts = append(opts, awsconfig.WithRetryer(Retryer))
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		var missing awsconfig.SharedConfigProfileNotExistError
@@ -39,6 +42,17 @@ func Load(ctx context.Context, region, profile string) (aws.Config, error) {
 		return aws.Config{}, errors.New("no AWS credentials found: run `aws configure` (or `aws sso login`), then check with `aws sts get-caller-identity`")
 	}
 	return cfg, nil
+}
+
+// Retryer is the SDK's standard retryer with room for the throttling and transient
+// errors AWS answers under load (ThrottlingException, 500, 503, reset connections):
+// 10 attempts, exponential back-off with jitter up to 20 s
+// (https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html).
+func Retryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = 10
+		o.MaxBackoff = 20 * time.Second
+	})
 }
 
 // Explain turns an AWS API error into one line that names the call and, for the

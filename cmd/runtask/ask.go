@@ -174,6 +174,9 @@ type taskRun struct {
 	arn       string
 	err       error // RunTask failed: the task never existed
 
+	startedAt time.Time // when RunTask returned it (clk)
+	missing   int       // DescribeTasks answers MISSING while it propagated
+
 	status   string // what was last shown
 	finished bool
 	exitCode *int32
@@ -208,6 +211,7 @@ func (c *session) answer(ctx context.Context, qs []*question, parallel int) erro
 		// task it started is stopped below.
 		callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 		r.arn, r.err = c.runTask(callCtx, r, capacity)
+		r.startedAt = clk.now()
 		cancel()
 		if r.err != nil {
 			c.markFailed(r.questions, "no task could be started: "+oneLine(r.err.Error()))

@@ -32,13 +32,36 @@ const liveTick = 100 * time.Millisecond
 // other calls, since giving up would leave a running task unwatched.
 const describeAttempts = 8
 
+// missingGrace: ECS is eventually consistent, and DescribeTasks may answer a task that
+// RunTask just returned under failures with reason MISSING until the task has
+// propagated ("Run the DescribeTasks command using an exponential backoff algorithm to
+// ensure that you allow enough time for the previous command to propagate through the
+// system", https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html).
+// Such a task is still starting: the client keeps polling, with the same back-off, for
+// this long after RunTask before it believes ECS.
+const missingGrace = 30 * time.Second
+
+// clock is the wall clock of the wait loop; tests replace it to drive the loop's
+// deadlines without waiting.
+type clock interface {
+	now() time.Time
+	after(d time.Duration) <-chan time.Time
+}
+
+type wallClock struct{}
+
+func (wallClock) now() time.Time                         { return time.Now() }
+func (wallClock) after(d time.Duration) <-chan time.Time { return time.After(d) }
+
+var clk clock = wallClock{}
+
 // wait follows the tasks until each has finished, calling finished for each as soon
 // as its container has exited (ECS still spends up to a minute detaching the network
 // interface before the task shows STOPPED; the answer is in the table by then).
 func (c *session) wait(ctx context.Context, runs []*taskRun, finished func(*taskRun)) error {
 	p := c.newProgress()
 	defer p.close()
-	start := time.Now()
+	start := clk.now()
 	deadline := start.Add(c.opts.timeout)
 	interval := pollMin
 	for {
@@ -76,7 +99,7 @@ func (c *session) wait(ctx context.Context, runs []*taskRun, finished func(*task
 			status, done := c.observe(r, t)
 			if status != r.status {
 				r.status = status
-				p.event(time.Since(start), fmt.Sprintf("task %s  %s", r.shortID(), status))
+				p.event(clk.now().Sub(start), fmt.Sprintf("task %s  %s", r.shortID(), status))
 			}
 			if done {
 				r.finished = true
@@ -85,26 +108,34 @@ func (c *session) wait(ctx context.Context, runs []*taskRun, finished func(*task
 			}
 		}
 		for _, f := range out.Failures {
-			if r := byArn[aws.ToString(f.Arn)]; r != nil {
-				r.finished, r.reason = true, "ECS no longer knows the task: "+aws.ToString(f.Reason)
-				p.pause()
-				finished(r)
+			r := byArn[aws.ToString(f.Arn)]
+			if r == nil {
+				continue
 			}
+			if aws.ToString(f.Reason) == "MISSING" && clk.now().Sub(r.startedAt) < missingGrace && r.status == "" {
+				r.missing++ // not propagated yet: still starting
+				continue
+			}
+			r.finished, r.reason = true, "ECS no longer knows the task: "+aws.ToString(f.Reason)
+			if aws.ToString(f.Reason) == "MISSING" && r.status == "" {
+				r.reason = fmt.Sprintf("ECS still did not know the task %s after RunTask started it (DescribeTasks: MISSING)", missingGrace)
+			}
+			p.pause()
+			finished(r)
 		}
-		if time.Now().After(deadline) {
+		if clk.now().After(deadline) {
 			p.close()
 			return c.timedOut(runs)
 		}
-		timer := time.NewTimer(min(interval, time.Until(deadline)))
+		timer := clk.after(max(0, min(interval, deadline.Sub(clk.now()))))
 		for waiting := true; waiting; {
 			select {
 			case <-ctx.Done():
-				timer.Stop()
 				p.close()
 				return c.interrupt(pending)
 			case <-p.tick:
-				p.redraw(time.Since(start), pending)
-			case <-timer.C:
+				p.redraw(clk.now().Sub(start), pending)
+			case <-timer:
 				waiting = false
 			}
 		}

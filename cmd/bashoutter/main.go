@@ -110,8 +110,13 @@ func newClient(ctx context.Context, apiURL string) (*client, error) {
 // errThrottled is API Gateway's 429: the stage's rate limit.
 var errThrottled = errors.New("throttled")
 
-// do sends one request, retrying on 429 with back-off, and decodes a JSON answer into
-// out (when not nil). It reports how many attempts were throttled.
+// do sends one request, retrying with back-off what API Gateway asks to retry, and
+// decodes a JSON answer into out (when not nil). It reports how many attempts were
+// throttled. Retried: 429 (the stage's throttling) and 503 (not processed) for every
+// request; for GET and DELETE, which can be repeated safely, also other 5xx and a lost
+// connection. A POST is not repeated after a 500 or a lost connection: the haiku may
+// have been stored, and a second one would be a duplicate.
+// https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-troubleshooting-lambda.html
 func (c *client) do(ctx context.Context, method, path string, body, out any) (throttled int, err error) {
 	var payload []byte
 	if body != nil {
@@ -126,8 +131,24 @@ func (c *client) do(ctx context.Context, method, path string, body, out any) (th
 		if body != nil {
 			req.Header.Set("Content-Type", "application/json")
 		}
+		idempotent := method != http.MethodPost
+		backOff := func() error {
+			select {
+			case <-time.After(wait):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			wait = min(2*wait, 5*time.Second)
+			return nil
+		}
 		resp, err := c.http.Do(req)
 		if err != nil {
+			if idempotent && attempt < 6 && ctx.Err() == nil {
+				if err := backOff(); err != nil {
+					return throttled, err
+				}
+				continue
+			}
 			return throttled, fmt.Errorf("%s %s: %w", method, path, err)
 		}
 		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
@@ -138,12 +159,14 @@ func (c *client) do(ctx context.Context, method, path string, body, out any) (th
 			if attempt == 6 {
 				return throttled, fmt.Errorf("%s %s: %w (HTTP 429) after %d tries", method, path, errThrottled, attempt+1)
 			}
-			select {
-			case <-time.After(wait):
-			case <-ctx.Done():
-				return throttled, ctx.Err()
+			if err := backOff(); err != nil {
+				return throttled, err
 			}
-			wait *= 2
+			continue
+		case attempt < 6 && (resp.StatusCode == http.StatusServiceUnavailable || idempotent && resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented):
+			if err := backOff(); err != nil {
+				return throttled, err
+			}
 			continue
 		case resp.StatusCode >= 300:
 			var m struct{ Message string }

@@ -426,7 +426,7 @@ func TestCtrlCStopsTheTask(t *testing.T) {
 	if cmd.ProcessState.ExitCode() != exitInterrupted {
 		t.Fatalf("exit %v, want 130\n%s", err, errOut.String())
 	}
-	if !strings.Contains(errOut.String(), "runtask: interrupted: stopped task "+arn+" ") {
+	if !strings.Contains(errOut.String(), "runtask: interrupted: stopped task "+arn+"; 1 of 1 question marked failed in the table; ") {
 		t.Errorf("stderr:\n%s", errOut.String())
 	}
 	stops := h.seen("StopTask")

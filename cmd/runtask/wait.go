@@ -184,8 +184,12 @@ func nonEmpty(xs []string) []string {
 	return out
 }
 
-// interrupt stops the tasks that are still running (Ctrl-C) and reports it.
-func (c *session) interrupt(runs []*taskRun) error {
+// interrupt stops the tasks that are still running (Ctrl-C), marks their questions
+// and those of tasks never started (notStarted) failed unless answered meanwhile, and
+// says what is true in one line.
+func (c *session) interrupt(runs []*taskRun, notStarted ...*question) error {
+	var stopped []string
+	qs := notStarted
 	for _, r := range runs {
 		if r.finished || r.arn == "" {
 			continue
@@ -197,12 +201,32 @@ func (c *session) interrupt(runs []*taskRun) error {
 		})
 		cancel()
 		if err != nil {
-			fmt.Fprintf(c.stderr, "runtask: interrupted, but could not stop task %s: %v: stop it with `aws ecs stop-task --region %s --cluster %s --task %s`\n",
+			fmt.Fprintf(c.stderr, "runtask: interrupted, but could not stop task %s: %v: it goes on and answers its questions; stop it with `aws ecs stop-task --region %s --cluster %s --task %s`\n",
 				r.arn, oneLine(awsenv.Explain("ecs:StopTask", err).Error()), c.region, c.stack.cluster, r.arn)
 			continue
 		}
-		fmt.Fprintf(c.stderr, "runtask: interrupted: stopped task %s (its questions stay in the table, marked failed; `go run ./cmd/runtask clear` removes them)\n", r.arn)
+		stopped = append(stopped, r.arn)
+		qs = append(qs, r.questions...)
 	}
+	if len(qs) == 0 {
+		return errInterrupted
+	}
+	what := "no task was started"
+	if len(stopped) > 0 {
+		what = "stopped task " + strings.Join(stopped, ", ")
+	}
+	marked, err := c.markInterrupted(qs)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "runtask: interrupted: %s; marked %d of %s failed, but not the rest (%s): `go run ./cmd/runtask list-answers` shows them\n",
+			what, marked, plural(len(qs), "question"), oneLine(awsenv.Explain("dynamodb:UpdateItem", err).Error()))
+		return errInterrupted
+	}
+	answered := ""
+	if n := len(qs) - marked; n > 0 {
+		answered = fmt.Sprintf(" (%d answered or closed by the task before the stop)", n)
+	}
+	fmt.Fprintf(c.stderr, "runtask: interrupted: %s; %d of %s marked failed in the table%s; `go run ./cmd/runtask clear` removes them\n",
+		what, marked, plural(len(qs), "question"), answered)
 	return errInterrupted
 }
 

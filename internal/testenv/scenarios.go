@@ -102,19 +102,19 @@ func TransientScenarios(services ...string) []Scenario {
 				if s == "s3" {
 					code = "InternalError"
 				}
-				return Rule{Name: "500-" + s, Service: s, Kind: KindError, Status: 500, Code: code, Message: "We encountered an internal error. Please try again.", Every: 5}
+				return Rule{Name: "500-" + s, Service: s, Kind: KindError, Status: 500, Code: code, Message: "We encountered an internal error. Please try again.", Every: 4}
 			})},
 		{Name: "unavailable", Seed: 7,
 			Cite: "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/CommonErrors.html (ServiceUnavailable 503)",
 			Rules: each(func(s string) Rule {
-				return Rule{Name: "503-" + s, Service: s, Kind: KindError, Status: 503, Code: "ServiceUnavailable", Message: "The request has failed due to a temporary failure of the server.", Every: 5}
+				return Rule{Name: "503-" + s, Service: s, Kind: KindError, Status: 503, Code: "ServiceUnavailable", Message: "The request has failed due to a temporary failure of the server.", Every: 4}
 			})},
 		{Name: "connection-reset", Seed: 8,
 			// Connections dropped by NATs and load balancers: "connection reset by peer",
 			// retried by the SDK (aws/aws-sdk-go-v2#1529).
 			Cite: "https://github.com/aws/aws-sdk-go-v2/issues/1529 (connection reset retried)",
 			Rules: each(func(s string) Rule {
-				return Rule{Name: "reset-" + s, Service: s, Kind: KindReset, Every: 6}
+				return Rule{Name: "reset-" + s, Service: s, Kind: KindReset, Every: 4}
 			})},
 		{Name: "slow", Seed: 9,
 			// A slow answer (bounded: 150 ms, far below every timeout; no test measures it).

@@ -603,7 +603,10 @@ func (h *ecsHarness) exited(ft *fakeTask, code *int, lines []string, k knobs) {
 	}
 	h.mu.Unlock()
 	if k.deprovisioning > 0 {
-		time.Sleep(k.deprovisioning)
+		select { // until the time is up, or the test ends (finish)
+		case <-time.After(k.deprovisioning):
+		case <-ft.stop:
+		}
 		h.mu.Lock()
 		ft.setStatus("STOPPED")
 		h.mu.Unlock()

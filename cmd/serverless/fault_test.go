@@ -116,3 +116,50 @@ func TestFaultsEveryCommand(t *testing.T) {
 		})
 	}
 }
+
+// Refusals cannot be retried away: one line, exit 1, nothing written.
+func TestFaultsRefusalsAreExplained(t *testing.T) {
+	moto := testenv.StartMoto(t)
+	moto.SetEnv(t)
+	ctx := context.Background()
+	db := dynamodb.NewFromConfig(moto.Config())
+	if _, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName: aws.String("tbl"), BillingMode: ddbtypes.BillingModePayPerRequest,
+		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("item_id"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
+		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("item_id"), KeyType: ddbtypes.KeyTypeHash}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s3.NewFromConfig(moto.Config(), func(o *s3.Options) { o.UsePathStyle = true }).CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("bkt")}); err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(t.TempDir(), "nemo.jpg")
+	os.WriteFile(src, []byte("nemo"), 0o644)
+	for _, c := range []struct {
+		rule testenv.Rule
+		args []string
+		want string
+	}{
+		// https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.Errors.html (AccessDeniedException 400)
+		{testenv.Rule{Name: "denied", Service: "dynamodb", Ops: []string{"PutItem"}, Kind: testenv.KindError, Status: 400, Code: "AccessDeniedException",
+			Message: "User: arn:aws:iam::123456789012:user/learner is not authorized to perform: dynamodb:PutItem", Every: 1},
+			[]string{"write", "--table", "tbl"}, "error: writing to tbl was denied: your credentials lack this permission"},
+		// https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html (AccessDenied 403)
+		{testenv.Rule{Name: "denied", Service: "s3", Ops: []string{"PutObject"}, Kind: testenv.KindError, Status: 403, Code: "AccessDenied",
+			Message: "Access Denied", Every: 1},
+			[]string{"upload", src, "--bucket", "bkt"}, "error: uploading " + src + " to s3://bkt/nemo.jpg was denied: your credentials lack this permission"},
+	} {
+		t.Run(c.rule.Service, func(t *testing.T) {
+			p := testenv.StartFaults(t, moto.Endpoint, testenv.Scenario{Name: "access-denied", Seed: 1, Refusal: true, Rules: []testenv.Rule{c.rule}})
+			t.Setenv("AWS_ENDPOINT_URL", p.URL)
+			code, _, errOut := runCmd(t, c.args...)
+			if code != 1 || strings.Count(errOut, "\n") != 1 || !strings.HasPrefix(errOut, c.want) {
+				t.Errorf("exit %d, stderr %q; want 1 and one line %q", code, errOut, c.want)
+			}
+			if n := p.Total(); n != 1 {
+				t.Errorf("refused %d times, want once (a refusal is not retried): %s", n, p.Summary())
+			}
+			p.RequireHit(t, "serverless "+c.args[0]+" (refusal)")
+		})
+	}
+}

@@ -57,3 +57,25 @@ func TestFaultsSweepAndResults(t *testing.T) {
 		})
 	}
 }
+
+// A refusal cannot be retried away: one line that says which jobs were left running.
+func TestFaultsSubmitDeniedSaysWhatWasLeft(t *testing.T) {
+	fx := deploy(t)
+	proxy := newBatchProxy(t, moto, fx, func(string) jobPlan { return stuckPlan })
+	faults := testenv.StartFaults(t, proxy.srv.URL, testenv.Scenario{Name: "access-denied", Seed: 1, Refusal: true,
+		// https://docs.aws.amazon.com/batch/latest/APIReference/CommonErrors.html (AccessDeniedException 403)
+		Rules: []testenv.Rule{{Name: "denied", Service: "batch", Ops: []string{"submitjob"}, Kind: testenv.KindError, Status: 403,
+			Code: "AccessDeniedException", Message: "User: arn:aws:iam::123456789012:user/learner is not authorized to perform: batch:SubmitJob", Every: 1, Skip: 1}}})
+	cfg := (&testenv.Moto{Endpoint: faults.URL}).Config()
+	cfg.Retryer = func() aws.Retryer { return awsenv.Retryer() }
+	res := runCommand(context.Background(), t, cfg, nil, "sweep", "--lr", "0.1", "--momentum", "0.5,0.1", "--epochs", "5", "--no-wait")
+	if res.code != 1 || strings.Count(res.stderr, "\n") != 1 ||
+		!strings.Contains(res.stderr, "submitting lr01_m01 was denied: your credentials lack this permission") ||
+		!strings.Contains(res.stderr, "1 job already submitted keep running: `go run ./cmd/sweep watch` follows them, `go run ./cmd/sweep cancel` stops them") {
+		t.Fatalf("exit %d, stderr %q", res.code, res.stderr)
+	}
+	if n := faults.Injected()["denied"]["batch.submitjob"]; n != 1 {
+		t.Errorf("SubmitJob denied %d times, want once (a refusal is not retried): %s", n, faults.Summary())
+	}
+	faults.RequireHit(t, "sweep sweep (refusal)")
+}

@@ -66,6 +66,9 @@ type Rule struct {
 	// consecutive calls, starting at a phase the scenario's seed picks. Limit caps the
 	// number of faults (0: no cap).
 	Every, Burst, Limit int
+	// Skip lets the first Skip matching calls through (a refusal in the middle of a
+	// batch: "the 2nd SubmitJob is denied").
+	Skip int
 }
 
 // Scenario is a named, seeded set of rules.
@@ -238,8 +241,11 @@ func (p *FaultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if fault != nil || !rule.matches(service, op) {
 			continue
 		}
-		k := p.seen[i]
+		k := p.seen[i] - rule.Skip
 		p.seen[i]++
+		if k < 0 {
+			continue
+		}
 		every, burst := max(rule.Every, 1), max(rule.Burst, 1)
 		if (k+p.phase[i])%every < burst && (rule.Limit == 0 || p.count(rule.Name) < rule.Limit) {
 			fault = rule

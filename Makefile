@@ -85,3 +85,11 @@ bashoutter-local: setup ## hands-on #6 on localhost: the page and the API agains
 
 clean: ## remove build output (not node_modules)
 	rm -rf cdk.out
+
+# The clients under injected faults (internal/testenv/fault.go, scenarios.go): runs the
+# fault tests and prints the scenario × client table of faults injected (make test runs
+# the same tests without the table).
+.PHONY: faults
+faults: setup tools ## the clients under injected AWS faults; prints the scenario × client table
+	@go test -count=1 -v -p 1 -run 'Fault|TestAskWaitsForATaskECSDoesNotKnowYet|TestAskGivesUp' ./internal/testenv ./cmd/runtask ./cmd/sweep ./cmd/serverless ./cmd/bashoutter ./cmd/preflight ./cmd/cost > .faults.log 2>&1; \
+	status=$$?; grep -E '^(--- FAIL|FAIL|ok)' .faults.log; grep -h 'FAULTS client=' .faults.log | sed 's/^.*FAULTS //'; rm -f .faults.log; exit $$status

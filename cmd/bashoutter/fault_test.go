@@ -6,11 +6,20 @@ package main
 // POST) is explained in one line with what was stored.
 
 import (
+	"context"
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/intro-aws-go/intro-aws-go/handson/bashoutter/api"
+	"github.com/intro-aws-go/intro-aws-go/handson/bashoutter/local"
+	"github.com/intro-aws-go/intro-aws-go/internal/awsenv"
+	"github.com/intro-aws-go/intro-aws-go/internal/project"
 	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
 )
 
@@ -86,4 +95,36 @@ func TestFaultsPostAnswered500IsNotRepeated(t *testing.T) {
 		t.Errorf("recorded %s", api.Summary())
 	}
 	api.RequireHit(t, "bashoutter post-many")
+}
+
+// Behind the API, DynamoDB's answer to a PutItem is lost after it stored the haiku; the
+// SDK sends it again and the conditional write finds the item: stored once, answered 201.
+func TestFaultsLostAnswerBehindTheAPI(t *testing.T) {
+	moto := testenv.StartMoto(t)
+	moto.SetEnv(t)
+	faults := testenv.StartFaults(t, moto.Endpoint, testenv.LostAnswerScenario("dynamodb", "PutItem"))
+	cfg := (&testenv.Moto{Endpoint: faults.URL}).Config()
+	cfg.Retryer = func() aws.Retryer { return awsenv.Retryer() }
+	db := dynamodb.NewFromConfig(cfg)
+	if err := api.CreateTable(context.Background(), db, "haiku"); err != nil {
+		t.Fatal(err)
+	}
+	store := &api.Store{DB: db, Table: "haiku"}
+	root, _ := project.Root()
+	s, err := local.Start(local.Options{
+		Handler: &api.Handler{Store: store, Logf: t.Logf}, WebDir: filepath.Join(root, "handson/bashoutter/web"),
+		SiteAddr: "127.0.0.1:0", APIAddr: "127.0.0.1:0",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	code, out, errOut := runCmd(t, "post-many", "12", "--concurrency", "2", "--api-url", s.APIURL)
+	if code != 0 || !strings.Contains(out, "Posted 12 of 12 haiku") {
+		t.Fatalf("post-many = %d\n%s\n%s", code, out, errOut)
+	}
+	if n := count(t, store); n != 12 {
+		t.Errorf("%d haiku stored, want 12 (each once)", n)
+	}
+	faults.RequireHit(t, "bashoutter post-many (API's DynamoDB)")
 }

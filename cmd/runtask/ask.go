@@ -274,6 +274,12 @@ func (c *session) putQuestions(ctx context.Context, qs []*question) error {
 			ConditionExpression:      aws.String("attribute_not_exists(#id)"),
 			ExpressionAttributeNames: map[string]string{"#id": qabot.AttrItemID},
 		})
+		var landed *dbtypes.ConditionalCheckFailedException
+		if errors.As(err, &landed) {
+			// The id is a fresh random UUID: the item exists because an earlier attempt
+			// of this call wrote it and its answer was lost (the SDK retried).
+			err = nil
+		}
 		if err != nil && i > 0 {
 			removed, rbErr := c.rollBack(qs[:i])
 			left := fmt.Sprintf("the %d stored before it were removed", removed)

@@ -54,6 +54,9 @@ func TestFaultsEveryCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	scenarios := append(testenv.LagScenarios(runtaskServices...), testenv.TransientScenarios(runtaskServices...)...)
+	lost := testenv.LostAnswerScenario("dynamodb", "PutItem", "BatchWriteItem")
+	lost.Rules = append(lost.Rules, testenv.LostAnswerScenario("ecs", "RunTask").Rules...)
+	scenarios = append(scenarios, lost)
 	for _, sc := range scenarios {
 		t.Run(sc.Name, func(t *testing.T) {
 			h, p := underFaults(t, sc)

@@ -162,7 +162,8 @@ type ecsHarness struct {
 
 	mu       sync.Mutex
 	tasks    map[string]*fakeTask
-	order    []string // task ARNs as started
+	byToken  map[string]map[string]any // RunTask answers by clientToken
+	order    []string                  // task ARNs as started
 	calls    []call
 	problems []string
 	knobs
@@ -223,7 +224,7 @@ type fakeTask struct {
 func newHarness(m *testenv.Moto, workerBin, modelDir, ortLib string) *ecsHarness {
 	target, _ := url.Parse(m.Endpoint)
 	h := &ecsHarness{moto: m, proxy: httputil.NewSingleHostReverseProxy(target), workerBin: workerBin, modelDir: modelDir, ortLib: ortLib,
-		tasks: map[string]*fakeTask{}, knobs: defaultKnobs()}
+		tasks: map[string]*fakeTask{}, byToken: map[string]map[string]any{}, knobs: defaultKnobs()}
 	h.srv = httptest.NewServer(h) // 127.0.0.1
 	return h
 }
@@ -269,6 +270,7 @@ func (h *ecsHarness) reset() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.tasks, h.order, h.calls, h.problems, h.knobs = map[string]*fakeTask{}, nil, nil, nil, defaultKnobs()
+	h.byToken = map[string]map[string]any{}
 }
 
 // finish ends what is still running and fails the test for every bad request seen.
@@ -397,6 +399,16 @@ func (h *ecsHarness) runTask(w http.ResponseWriter, req map[string]any) {
 		reply(w, http.StatusBadRequest, map[string]string{"__type": typ, "message": msg})
 		return
 	}
+	// ECS makes RunTask idempotent by clientToken (the SDK fills one in, the same for
+	// every retry): a request seen before gets the same answer and starts nothing.
+	token, _ := req["clientToken"].(string)
+	h.mu.Lock()
+	if prev, ok := h.byToken[token]; ok && token != "" {
+		h.mu.Unlock()
+		reply(w, http.StatusOK, prev)
+		return
+	}
+	h.mu.Unlock()
 	capacity := "FARGATE"
 	if req["capacityProviderStrategy"] != nil {
 		capacity = "FARGATE_SPOT"
@@ -447,6 +459,9 @@ func (h *ecsHarness) runTask(w http.ResponseWriter, req map[string]any) {
 		case k.runTaskSeen <- arn: // buffered by the test; nil: nobody listens
 		default:
 		}
+	}
+	if token != "" {
+		h.byToken[token] = out
 	}
 	h.mu.Unlock()
 	reply(w, http.StatusOK, out)

@@ -47,6 +47,10 @@ const (
 	KindSlow Kind = "slow"
 	// KindLag makes reads miss what a write just created (read-after-write lag): see lag.
 	KindLag Kind = "lag"
+	// KindLostAnswer forwards the request, then resets the connection instead of
+	// answering: the call took effect, and the client does not know (its retry must be
+	// idempotent).
+	KindLostAnswer Kind = "lost-answer"
 )
 
 // Rule is one fault and where it falls.
@@ -273,6 +277,12 @@ func (p *FaultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			case <-r.Context().Done():
 				return
 			}
+		case KindLostAnswer:
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			r.ContentLength = int64(len(body))
+			p.proxy.ServeHTTP(httptest.NewRecorder(), r)
+			reset(w)
+			return
 		}
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))

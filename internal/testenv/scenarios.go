@@ -75,6 +75,18 @@ func throttleRule(service string, every, burst int) Rule {
 	return r
 }
 
+// LostAnswerScenario: the write takes effect but its answer is lost (a connection
+// reset after the server processed it), so the SDK sends it again. A retried write must
+// be idempotent: ECS RunTask dedups by clientToken (the SDK fills it in), a conditional
+// PutItem of a fresh id finds its own item.
+// https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html (clientToken);
+// https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
+func LostAnswerScenario(service string, ops ...string) Scenario {
+	return Scenario{Name: "lost-answer", Seed: 10,
+		Cite:  "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html (clientToken: idempotent retries)",
+		Rules: []Rule{{Name: "lost-" + service, Service: service, Ops: ops, Kind: KindLostAnswer, Every: 3}}}
+}
+
 // TransientScenarios: throttling every Nth call and in bursts, 500s, 503s, reset
 // connections and slow answers, on every service the client uses. The SDK's retryer
 // (internal/awsenv.Retryer) must carry every call through.

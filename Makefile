@@ -113,3 +113,11 @@ CLIENTS := preflight runtask sweep serverless bashoutter cost leftovers
 clients: ## build the seven clients into bin/ (they keep their exit codes; go run does not)
 	@echo "compiling $(CLIENTS) into bin/ (the first time takes 3-5 minutes on 2 cores, later builds seconds)"
 	go build -o bin/ $(addprefix ./cmd/,$(CLIENTS))
+
+# The clients under injected faults (internal/testenv/fault.go, scenarios.go): runs the
+# fault tests and prints the scenario × client table of faults injected (make test runs
+# the same tests without the table).
+.PHONY: faults
+faults: setup tools ## the clients under injected AWS faults; prints the scenario × client table
+	@go test -count=1 -v -p 1 -run 'Fault|TestAskWaitsForATaskECSDoesNotKnowYet|TestAskGivesUp' ./internal/testenv ./cmd/runtask ./cmd/sweep ./cmd/serverless ./cmd/bashoutter ./cmd/preflight ./cmd/cost > .faults.log 2>&1; \
+	status=$$?; grep -E '^(--- FAIL|FAIL|ok)' .faults.log; grep -h 'FAULTS client=' .faults.log | sed 's/^.*FAULTS //'; rm -f .faults.log; exit $$status

@@ -126,15 +126,19 @@ func checkURL(apiURL string) error {
 // errThrottled is API Gateway's 429: the stage's rate limit.
 var errThrottled = errors.New("throttled")
 
-// throttleBackoff is the AWS SDK's back-off (exponential, full jitter), for API
-// Gateway's 429s, which a plain HTTP client has to retry itself.
+// throttleBackoff is the AWS SDK's back-off (exponential, full jitter), for what API
+// Gateway asks to retry, which a plain HTTP client has to retry itself.
 var throttleBackoff = retry.NewExponentialJitterBackoff(5 * time.Second)
 
 const maxTries = 7
 
-// do sends one request, again after each 429 with back-off (at most maxTries in
-// all), and decodes a JSON answer into out (when not nil). It reports how many
-// attempts were throttled.
+// do sends one request, retrying with back-off what API Gateway asks to retry (at most
+// maxTries in all), and decodes a JSON answer into out (when not nil). It reports how
+// many attempts were throttled. Retried: 429 (the stage's throttling) and 503 (not
+// processed) for every request; for GET and DELETE, which can be repeated safely, also
+// other 5xx and a lost connection. A POST is not repeated after a 500 or a lost
+// connection: the haiku may have been stored, and a second one would be a duplicate.
+// https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-troubleshooting-lambda.html
 func (c *client) do(ctx context.Context, method, path string, body, out any) (throttled int, err error) {
 	var payload []byte
 	if body != nil {
@@ -142,15 +146,20 @@ func (c *client) do(ctx context.Context, method, path string, body, out any) (th
 	}
 	for attempt := 1; ; attempt++ {
 		raw, err := c.send(ctx, method, path, payload)
-		if !errors.Is(err, errThrottled) {
-			if err == nil && out != nil {
+		if err == nil {
+			if out != nil {
 				if err := json.Unmarshal(raw, out); err != nil {
 					return throttled, fmt.Errorf("%s %s: the answer is not the API's JSON (%v): is --api-url the Bashoutter API?", method, path, err)
 				}
 			}
+			return throttled, nil
+		}
+		if errors.Is(err, errThrottled) {
+			throttled++
+		} else if ctx.Err() != nil || !retryable(err, method != http.MethodPost) {
 			return throttled, err
 		}
-		if throttled++; attempt == maxTries {
+		if attempt == maxTries {
 			return throttled, fmt.Errorf("%w after %d tries", err, attempt)
 		}
 		wait, _ := throttleBackoff.BackoffDelay(attempt, err)
@@ -160,6 +169,18 @@ func (c *client) do(ctx context.Context, method, path string, body, out any) (th
 			return throttled, ctx.Err()
 		}
 	}
+}
+
+// retryable says whether a failed request (other than a 429) may be sent again: a 503
+// always (API Gateway did not process it); other 5xx but 501, and a lost connection,
+// only when repeating the request is safe.
+func retryable(err error, idempotent bool) bool {
+	var h *httpError
+	if errors.As(err, &h) {
+		return h.status == http.StatusServiceUnavailable ||
+			idempotent && h.status >= 500 && h.status != http.StatusNotImplemented
+	}
+	return idempotent
 }
 
 // send makes one request and returns the answer's body (at most 1 MiB).

@@ -217,7 +217,29 @@ func TestStaleness(t *testing.T) {
 
 // TestLivePrices runs --live against a stand-in for the Price List API (moto does not
 // serve it) that checks each request and answers in the API's JSON format.
-func TestLivePrices(t *testing.T) {
+func TestLivePrices(t *testing.T) { checkLivePrices(t, nil) }
+
+// TestFaultsLivePrices: --live under every fault scenario that applies
+// (internal/testenv/scenarios.go) gives the same prices.
+func TestFaultsLivePrices(t *testing.T) {
+	for _, sc := range testenv.TransientScenarios("pricing") {
+		// --live Ec2ForDl makes one call: the fault falls on it (then its retries).
+		for i := range sc.Rules {
+			sc.Rules[i].Every, sc.Rules[i].Limit = 1, max(sc.Rules[i].Burst, 1)
+		}
+		t.Run(sc.Name, func(t *testing.T) {
+			var faults *testenv.FaultProxy
+			checkLivePrices(t, func(target string) string {
+				faults = testenv.StartFaults(t, target, sc)
+				return faults.URL
+			})
+			faults.RequireHit(t, "cost --live Ec2ForDl")
+		})
+	}
+}
+
+// checkLivePrices runs the check; front (if not nil) puts something in front of the stand-in.
+func checkLivePrices(t *testing.T, front func(target string) string) {
 	var mu sync.Mutex
 	asked := map[string]bool{}
 	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -250,7 +272,11 @@ func TestLivePrices(t *testing.T) {
 		json.NewEncoder(w).Encode(map[string]any{"FormatVersion": "aws_v1", "PriceList": []string{string(raw)}})
 	}))
 	defer server.Close()
-	t.Setenv("AWS_ENDPOINT_URL_PRICING", server.URL)
+	endpoint := server.URL
+	if front != nil {
+		endpoint = front(server.URL)
+	}
+	t.Setenv("AWS_ENDPOINT_URL_PRICING", endpoint)
 	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
 	t.Setenv("AWS_CONFIG_FILE", os.DevNull)

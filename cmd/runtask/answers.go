@@ -161,7 +161,9 @@ func (c *session) printCleared(n int) error {
 
 // scan reads the whole table page by page (only the given attribute, if any).
 func (c *session) scan(ctx context.Context, only string, page func([]map[string]dbtypes.AttributeValue) error) error {
-	in := &dynamodb.ScanInput{TableName: aws.String(c.stack.table), Limit: aws.Int32(scanPage)}
+	// Strongly consistent: a question stored a moment ago is listed (and cleared); an
+	// eventually consistent Scan may miss it (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.ReadConsistency.html).
+	in := &dynamodb.ScanInput{TableName: aws.String(c.stack.table), Limit: aws.Int32(scanPage), ConsistentRead: aws.Bool(true)}
 	if only != "" {
 		in.ProjectionExpression = aws.String("#a")
 		in.ExpressionAttributeNames = map[string]string{"#a": only}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -187,6 +188,9 @@ type taskRun struct {
 	arn       string
 	err       error // RunTask failed: the task never existed
 
+	startedAt time.Time // when RunTask returned it (clk)
+	missing   int       // DescribeTasks answers MISSING while it propagated
+
 	status   string // what was last shown
 	finished bool
 	exitCode *int32
@@ -216,11 +220,12 @@ func (c *session) answer(ctx context.Context, qs []*question, parallel int) erro
 	out := newResults(c, len(qs))
 	runs := split(qs, parallel)
 	var started []*taskRun
-	for _, r := range runs {
+	for i, r := range runs {
 		// A Ctrl-C during RunTask must not lose the task: the call completes, and the
 		// task it started is stopped below.
 		callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 		r.arn, r.err = c.runTask(callCtx, r, capacity)
+		r.startedAt = clk.now()
 		cancel()
 		if r.err != nil {
 			c.markFailed(r.questions, "no task could be started: "+cli.OneLine(r.err.Error()))
@@ -233,7 +238,11 @@ func (c *session) answer(ctx context.Context, qs []*question, parallel int) erro
 		started = append(started, r)
 		c.progressf("%s in %s: started task %s on %s for %s (%s)", c.stack.name, c.region, r.shortID(), capacity, cli.Plural(len(r.questions), "question"), idList(r.questions))
 		if ctx.Err() != nil {
-			return c.interrupt(started)
+			var notStarted []*question
+			for _, later := range runs[i+1:] {
+				notStarted = append(notStarted, later.questions...)
+			}
+			return c.interrupt(started, notStarted...)
 		}
 	}
 	if len(started) > 0 {
@@ -255,9 +264,15 @@ func split(qs []*question, parallel int) []*taskRun {
 	return runs
 }
 
+// putQuestions stores the questions, one PutItem each. A Ctrl-C lets the write in
+// flight finish (so that nothing lands after the rollback), then removes what was
+// stored: no question stays pending without a task to answer it.
 func (c *session) putQuestions(ctx context.Context, qs []*question) error {
 	now := time.Now().UTC()
 	for i, q := range qs {
+		if ctx.Err() != nil {
+			return c.interruptedStoring(qs[:i])
+		}
 		q.id = newItemID()
 		item, err := attributevalue.MarshalMap(qabot.Item{
 			ItemID: q.id, Context: q.Context, Question: q.Question, Status: qabot.StatusPending,
@@ -267,19 +282,95 @@ func (c *session) putQuestions(ctx context.Context, qs []*question) error {
 		if err != nil {
 			return err
 		}
-		_, err = c.db.PutItem(ctx, &dynamodb.PutItemInput{
+		_, err = c.db.PutItem(context.WithoutCancel(ctx), &dynamodb.PutItemInput{
 			TableName: aws.String(c.stack.table), Item: item,
 			ConditionExpression:      aws.String("attribute_not_exists(#id)"),
 			ExpressionAttributeNames: map[string]string{"#id": qabot.AttrItemID},
 		})
-		if ctx.Err() != nil {
-			return errInterrupted
+		var landed *dbtypes.ConditionalCheckFailedException
+		if errors.As(err, &landed) {
+			// The id is a fresh random UUID: the item exists because an earlier attempt
+			// of this call wrote it and its answer was lost (the SDK retried).
+			err = nil
+		}
+		if err != nil && i > 0 {
+			removed, rbErr := c.rollBack(qs[:i])
+			left := fmt.Sprintf("the %d stored before it were removed", removed)
+			if rbErr != nil {
+				left = fmt.Sprintf("%d of the %d stored before it are left pending (%s): `go run ./cmd/runtask clear` removes them", i-removed, i, cli.OneLine(rbErr.Error()))
+			}
+			return c.tableError(fmt.Sprintf("storing question %d of %d (dynamodb:PutItem on %s; %s)", i+1, len(qs), c.stack.table, left), err)
 		}
 		if err != nil {
 			return c.tableError("storing the question (dynamodb:PutItem on "+c.stack.table+")", err)
 		}
 	}
 	return nil
+}
+
+// rollBack removes questions stored for a batch that will not be asked; it returns how
+// many it removed, and the error that kept it from removing the rest.
+func (c *session) rollBack(qs []*question) (removed int, err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, q := range qs {
+		out, err := c.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+			TableName:    aws.String(c.stack.table),
+			Key:          map[string]dbtypes.AttributeValue{qabot.AttrItemID: &dbtypes.AttributeValueMemberS{Value: q.id}},
+			ReturnValues: dbtypes.ReturnValueAllOld,
+		})
+		if err != nil {
+			return removed, awsenv.Explain("dynamodb:DeleteItem", err)
+		}
+		if len(out.Attributes) > 0 {
+			removed++
+		}
+	}
+	return removed, nil
+}
+
+// interruptedStoring rolls back the questions stored before a Ctrl-C and says so.
+func (c *session) interruptedStoring(qs []*question) error {
+	removed, err := c.rollBack(qs)
+	if err != nil {
+		c.progressf("interrupted while storing the questions: removed %d of the %d stored, but not the rest (%s): `go run ./cmd/runtask clear` removes them",
+			removed, len(qs), cli.OneLine(err.Error()))
+		return errInterrupted
+	}
+	c.progressf("interrupted while storing the questions: removed the %s already stored; no task was started", cli.Plural(removed, "question"))
+	return errInterrupted
+}
+
+// markInterrupted marks the questions of an interrupted run failed, unless they were
+// answered (or closed by the task) meanwhile; it returns how many it marked.
+func (c *session) markInterrupted(qs []*question) (marked int, err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, q := range qs {
+		_, err := c.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName:                aws.String(c.stack.table),
+			Key:                      map[string]dbtypes.AttributeValue{qabot.AttrItemID: &dbtypes.AttributeValueMemberS{Value: q.id}},
+			UpdateExpression:         aws.String("SET #s = :s, #e = :e, #f = :f"),
+			ConditionExpression:      aws.String("#s IN (:pending, :running)"),
+			ExpressionAttributeNames: map[string]string{"#s": qabot.AttrStatus, "#e": qabot.AttrError, "#f": qabot.AttrFinishedAt},
+			ExpressionAttributeValues: map[string]dbtypes.AttributeValue{
+				":s":       &dbtypes.AttributeValueMemberS{Value: qabot.StatusFailed},
+				":e":       &dbtypes.AttributeValueMemberS{Value: "interrupted (Ctrl-C) before it was answered"},
+				":f":       &dbtypes.AttributeValueMemberS{Value: time.Now().UTC().Format(time.RFC3339Nano)},
+				":pending": &dbtypes.AttributeValueMemberS{Value: qabot.StatusPending},
+				":running": &dbtypes.AttributeValueMemberS{Value: qabot.StatusRunning},
+			},
+		})
+		var done *dbtypes.ConditionalCheckFailedException
+		switch {
+		case errors.As(err, &done):
+		case err != nil:
+			return marked, err
+		default:
+			marked++
+		}
+	}
+	return marked, nil
 }
 
 // markFailed records in the table why questions will not be answered, so that

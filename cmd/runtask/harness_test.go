@@ -162,7 +162,8 @@ type ecsHarness struct {
 
 	mu       sync.Mutex
 	tasks    map[string]*fakeTask
-	order    []string // task ARNs as started
+	byToken  map[string]map[string]any // RunTask answers by clientToken
+	order    []string                  // task ARNs as started
 	calls    []call
 	problems []string
 	knobs
@@ -201,7 +202,15 @@ type fakeTask struct {
 	logGroup      string
 	logStream     string
 
-	status        string // PROVISIONING, PENDING, RUNNING, DEPROVISIONING, STOPPED
+	status string // PROVISIONING, PENDING, RUNNING, DEPROVISIONING, STOPPED
+	// history is every status the task went through; shown indexes the one that
+	// DescribeTasks shows. It moves at most one step per DescribeTasks, so that every
+	// state the task passed through is shown once, in order, however fast the worker
+	// ran and however loaded the machine is: the client's polls drive the stand-in's
+	// clock, not the wall clock.
+	history       []string
+	shown         int
+	exitShowed    int // DescribeTasks answers that showed the container's exit
 	exitCode      *int
 	stoppedReason string
 	stopCode      string
@@ -215,7 +224,7 @@ type fakeTask struct {
 func newHarness(m *testenv.Moto, workerBin, modelDir, ortLib string) *ecsHarness {
 	target, _ := url.Parse(m.Endpoint)
 	h := &ecsHarness{moto: m, proxy: httputil.NewSingleHostReverseProxy(target), workerBin: workerBin, modelDir: modelDir, ortLib: ortLib,
-		tasks: map[string]*fakeTask{}, knobs: defaultKnobs()}
+		tasks: map[string]*fakeTask{}, byToken: map[string]map[string]any{}, knobs: defaultKnobs()}
 	h.srv = httptest.NewServer(h) // 127.0.0.1
 	return h
 }
@@ -261,6 +270,7 @@ func (h *ecsHarness) reset() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.tasks, h.order, h.calls, h.problems, h.knobs = map[string]*fakeTask{}, nil, nil, nil, defaultKnobs()
+	h.byToken = map[string]map[string]any{}
 }
 
 // finish ends what is still running and fails the test for every bad request seen.
@@ -389,6 +399,16 @@ func (h *ecsHarness) runTask(w http.ResponseWriter, req map[string]any) {
 		reply(w, http.StatusBadRequest, map[string]string{"__type": typ, "message": msg})
 		return
 	}
+	// ECS makes RunTask idempotent by clientToken (the SDK fills one in, the same for
+	// every retry): a request seen before gets the same answer and starts nothing.
+	token, _ := req["clientToken"].(string)
+	h.mu.Lock()
+	if prev, ok := h.byToken[token]; ok && token != "" {
+		h.mu.Unlock()
+		reply(w, http.StatusOK, prev)
+		return
+	}
+	h.mu.Unlock()
 	capacity := "FARGATE"
 	if req["capacityProviderStrategy"] != nil {
 		capacity = "FARGATE_SPOT"
@@ -426,7 +446,7 @@ func (h *ecsHarness) runTask(w http.ResponseWriter, req map[string]any) {
 		task := raw.(map[string]any)
 		arn := task["taskArn"].(string)
 		ft := &fakeTask{
-			arn: arn, capacity: capacity, env: env, status: "PROVISIONING",
+			arn: arn, capacity: capacity, env: env, status: "PROVISIONING", history: []string{"PROVISIONING"},
 			logGroup:  logOpts["awslogs-group"].(string),
 			logStream: qabot.LogStreamName(logOpts["awslogs-stream-prefix"].(string), container["name"].(string), qabot.TaskID(arn)),
 			stop:      make(chan struct{}), done: make(chan struct{}),
@@ -439,6 +459,9 @@ func (h *ecsHarness) runTask(w http.ResponseWriter, req map[string]any) {
 		case k.runTaskSeen <- arn: // buffered by the test; nil: nobody listens
 		default:
 		}
+	}
+	if token != "" {
+		h.byToken[token] = out
 	}
 	h.mu.Unlock()
 	reply(w, http.StatusOK, out)
@@ -501,7 +524,7 @@ func (h *ecsHarness) lifecycle(ft *fakeTask, k knobs) {
 	defer close(ft.done)
 	set := func(status string) {
 		h.mu.Lock()
-		ft.status = status
+		ft.setStatus(status)
 		h.mu.Unlock()
 	}
 	stoppedEarly := func(d time.Duration) bool {
@@ -546,7 +569,8 @@ func (h *ecsHarness) lifecycle(ft *fakeTask, k knobs) {
 		return
 	}
 	h.mu.Lock()
-	ft.proc, ft.status = cmd.Process, "RUNNING"
+	ft.proc = cmd.Process
+	ft.setStatus("RUNNING")
 	h.mu.Unlock()
 	waited := make(chan struct{})
 	go func() {
@@ -587,15 +611,19 @@ func (h *ecsHarness) exited(ft *fakeTask, code *int, lines []string, k knobs) {
 		ft.stoppedReason, ft.stopCode = "Task stopped before its container started", "TaskFailedToStart"
 	}
 	ft.finishedAt = time.Now()
-	ft.status = "STOPPED"
 	if k.deprovisioning > 0 {
-		ft.status = "DEPROVISIONING"
+		ft.setStatus("DEPROVISIONING")
+	} else {
+		ft.setStatus("STOPPED")
 	}
 	h.mu.Unlock()
 	if k.deprovisioning > 0 {
-		time.Sleep(k.deprovisioning)
+		select { // until the time is up, or the test ends (finish)
+		case <-time.After(k.deprovisioning):
+		case <-ft.stop:
+		}
 		h.mu.Lock()
-		ft.status = "STOPPED"
+		ft.setStatus("STOPPED")
 		h.mu.Unlock()
 	}
 }
@@ -637,7 +665,14 @@ func (h *ecsHarness) describeTasks(w http.ResponseWriter, req map[string]any) {
 	}
 	h.mu.Lock()
 	for _, task := range out["tasks"].([]any) {
+		ft := h.tasks[fmt.Sprint(task.(map[string]any)["taskArn"])]
+		if ft != nil && ft.shown < len(ft.history)-1 {
+			ft.shown++
+		}
 		h.overlay(task.(map[string]any))
+		if ft != nil && task.(map[string]any)["desiredStatus"] == "STOPPED" {
+			ft.exitShowed++
+		}
 	}
 	h.mu.Unlock()
 	reply(w, http.StatusOK, out)
@@ -675,9 +710,11 @@ func (h *ecsHarness) overlay(task map[string]any) {
 	if ft == nil {
 		return
 	}
-	task["lastStatus"] = ft.status
+	view := ft.history[ft.shown]
+	exitShown := ft.finishedAt != (time.Time{}) && (view == "DEPROVISIONING" || view == "STOPPED")
+	task["lastStatus"] = view
 	task["desiredStatus"] = "RUNNING"
-	if ft.stopRequested != "" || ft.finishedAt != (time.Time{}) {
+	if ft.stopRequested != "" || exitShown {
 		task["desiredStatus"] = "STOPPED"
 		task["stoppedReason"], task["stopCode"] = ft.stoppedReason, ft.stopCode
 	}
@@ -695,16 +732,22 @@ func (h *ecsHarness) overlay(task map[string]any) {
 		c["taskArn"] = ft.arn
 		delete(c, "exitCode")
 		switch {
-		case ft.exitCode != nil:
+		case exitShown && ft.exitCode != nil:
 			c["lastStatus"], c["exitCode"] = "STOPPED", *ft.exitCode
-		case ft.status == "RUNNING":
+		case view == "RUNNING":
 			c["lastStatus"] = "RUNNING"
-		case ft.finishedAt != (time.Time{}):
+		case exitShown:
 			c["lastStatus"] = "STOPPED"
 		default:
 			c["lastStatus"] = "PENDING"
 		}
 	}
+}
+
+// setStatus moves the task on (call with h.mu held).
+func (ft *fakeTask) setStatus(status string) {
+	ft.status = status
+	ft.history = append(ft.history, status)
 }
 
 // seen returns the requests of one kind (an ECS operation name, or a full target).

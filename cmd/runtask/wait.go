@@ -33,13 +33,36 @@ const liveTick = 100 * time.Millisecond
 // other calls, since giving up would leave a running task unwatched.
 const describeAttempts = 8
 
+// missingGrace: ECS is eventually consistent, and DescribeTasks may answer a task that
+// RunTask just returned under failures with reason MISSING until the task has
+// propagated ("Run the DescribeTasks command using an exponential backoff algorithm to
+// ensure that you allow enough time for the previous command to propagate through the
+// system", https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html).
+// Such a task is still starting: the client keeps polling, with the same back-off, for
+// this long after RunTask before it believes ECS.
+const missingGrace = 30 * time.Second
+
+// clock is the wall clock of the wait loop; tests replace it to drive the loop's
+// deadlines without waiting.
+type clock interface {
+	now() time.Time
+	after(d time.Duration) <-chan time.Time
+}
+
+type wallClock struct{}
+
+func (wallClock) now() time.Time                         { return time.Now() }
+func (wallClock) after(d time.Duration) <-chan time.Time { return time.After(d) }
+
+var clk clock = wallClock{}
+
 // wait follows the tasks until each has finished, calling finished for each as soon
 // as its container has exited (ECS still spends up to a minute detaching the network
 // interface before the task shows STOPPED; the answer is in the table by then).
 func (c *session) wait(ctx context.Context, runs []*taskRun, finished func(*taskRun)) error {
 	p := c.newProgress()
 	defer p.close()
-	start := time.Now()
+	start := clk.now()
 	deadline := start.Add(c.opts.timeout)
 	interval := pollMin
 	for {
@@ -77,7 +100,7 @@ func (c *session) wait(ctx context.Context, runs []*taskRun, finished func(*task
 			status, done := c.observe(r, t)
 			if status != r.status {
 				r.status = status
-				p.event(time.Since(start), fmt.Sprintf("task %s  %s", r.shortID(), status))
+				p.event(clk.now().Sub(start), fmt.Sprintf("task %s  %s", r.shortID(), status))
 			}
 			if done {
 				r.finished = true
@@ -86,26 +109,34 @@ func (c *session) wait(ctx context.Context, runs []*taskRun, finished func(*task
 			}
 		}
 		for _, f := range out.Failures {
-			if r := byArn[aws.ToString(f.Arn)]; r != nil {
-				r.finished, r.reason = true, "ECS no longer knows the task: "+aws.ToString(f.Reason)
-				p.pause()
-				finished(r)
+			r := byArn[aws.ToString(f.Arn)]
+			if r == nil {
+				continue
 			}
+			if aws.ToString(f.Reason) == "MISSING" && clk.now().Sub(r.startedAt) < missingGrace && r.status == "" {
+				r.missing++ // not propagated yet: still starting
+				continue
+			}
+			r.finished, r.reason = true, "ECS no longer knows the task: "+aws.ToString(f.Reason)
+			if aws.ToString(f.Reason) == "MISSING" && r.status == "" {
+				r.reason = fmt.Sprintf("ECS still did not know the task %s after RunTask started it (DescribeTasks: MISSING)", missingGrace)
+			}
+			p.pause()
+			finished(r)
 		}
-		if time.Now().After(deadline) {
+		if clk.now().After(deadline) {
 			p.close()
 			return c.timedOut(runs)
 		}
-		timer := time.NewTimer(min(interval, time.Until(deadline)))
+		timer := clk.after(max(0, min(interval, deadline.Sub(clk.now()))))
 		for waiting := true; waiting; {
 			select {
 			case <-ctx.Done():
-				timer.Stop()
 				p.close()
 				return c.interrupt(pending)
 			case <-p.tick:
-				p.redraw(time.Since(start), pending)
-			case <-timer.C:
+				p.redraw(clk.now().Sub(start), pending)
+			case <-timer:
 				waiting = false
 			}
 		}
@@ -154,8 +185,12 @@ func nonEmpty(xs []string) []string {
 	return out
 }
 
-// interrupt stops the tasks that are still running (Ctrl-C) and reports it.
-func (c *session) interrupt(runs []*taskRun) error {
+// interrupt stops the tasks that are still running (Ctrl-C), marks their questions
+// and those of tasks never started (notStarted) failed unless answered meanwhile, and
+// says what is true in one line.
+func (c *session) interrupt(runs []*taskRun, notStarted ...*question) error {
+	var stopped []string
+	qs := notStarted
 	for _, r := range runs {
 		if r.finished || r.arn == "" {
 			continue
@@ -167,12 +202,32 @@ func (c *session) interrupt(runs []*taskRun) error {
 		})
 		cancel()
 		if err != nil {
-			fmt.Fprintf(c.stderr, "runtask: interrupted, but could not stop task %s: %v: stop it with `aws ecs stop-task --region %s --cluster %s --task %s`\n",
+			fmt.Fprintf(c.stderr, "runtask: interrupted, but could not stop task %s: %v: it goes on and answers its questions; stop it with `aws ecs stop-task --region %s --cluster %s --task %s`\n",
 				r.arn, cli.OneLine(awsenv.Explain("ecs:StopTask", err).Error()), c.region, c.stack.cluster, r.arn)
 			continue
 		}
-		fmt.Fprintf(c.stderr, "runtask: interrupted: stopped task %s (its questions stay in the table, marked failed; `go run ./cmd/runtask clear` removes them)\n", r.arn)
+		stopped = append(stopped, r.arn)
+		qs = append(qs, r.questions...)
 	}
+	if len(qs) == 0 {
+		return errInterrupted
+	}
+	what := "no task was started"
+	if len(stopped) > 0 {
+		what = "stopped task " + strings.Join(stopped, ", ")
+	}
+	marked, err := c.markInterrupted(qs)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "runtask: interrupted: %s; marked %d of %s failed, but not the rest (%s): `go run ./cmd/runtask list-answers` shows them\n",
+			what, marked, cli.Plural(len(qs), "question"), cli.OneLine(awsenv.Explain("dynamodb:UpdateItem", err).Error()))
+		return errInterrupted
+	}
+	answered := ""
+	if n := len(qs) - marked; n > 0 {
+		answered = fmt.Sprintf(" (%d answered or closed by the task before the stop)", n)
+	}
+	fmt.Fprintf(c.stderr, "runtask: interrupted: %s; %d of %s marked failed in the table%s; `go run ./cmd/runtask clear` removes them\n",
+		what, marked, cli.Plural(len(qs), "question"), answered)
 	return errInterrupted
 }
 

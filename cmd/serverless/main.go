@@ -244,9 +244,13 @@ func (e *env) write(ctx context.Context, _ *cli.Call) error {
 	return nil
 }
 
-// scan walks the whole table (page by page: one Scan answers at most 1 MB).
+// scan walks the whole table (page by page: one Scan answers at most 1 MB). The reads
+// are strongly consistent: an item written a moment ago (write, batch-write) is read and
+// cleared; an eventually consistent Scan may miss it
+// (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.ReadConsistency.html).
 func (e *env) scan(ctx context.Context, input *dynamodb.ScanInput, each func(map[string]ddbtypes.AttributeValue) error) error {
 	input.TableName = aws.String(e.name)
+	input.ConsistentRead = aws.Bool(true)
 	p := dynamodb.NewScanPaginator(dynamodb.NewFromConfig(e.cfg), input)
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)

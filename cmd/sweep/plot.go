@@ -44,11 +44,24 @@ type epochMetrics struct {
 	ValAccuracy        float64 // percent
 }
 
-// best returns the highest validation accuracy and its epoch.
+// divergedAt is the first epoch whose metrics are not finite (nan or inf: the loss
+// diverged), 0 if none.
+func (r result) divergedAt() int {
+	for _, e := range r.Epochs {
+		for _, v := range []float64{e.TrainLoss, e.ValLoss, e.ValAccuracy} {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return e.Epoch
+			}
+		}
+	}
+	return 0
+}
+
+// best returns the highest (finite) validation accuracy and its epoch.
 func (r result) best() (accuracy float64, epoch int) {
 	accuracy = math.Inf(-1)
 	for _, e := range r.Epochs {
-		if e.ValAccuracy > accuracy {
+		if !math.IsInf(e.ValAccuracy, 0) && e.ValAccuracy > accuracy {
 			accuracy, epoch = e.ValAccuracy, e.Epoch
 		}
 	}
@@ -104,13 +117,25 @@ func drawLearningCurves(runs []result) (image.Image, curvesLayout, error) {
 	legend.TextStyle.Font.Size = vg.Points(10)
 	maxEpoch := 1
 	for i, r := range runs {
-		train, val, accuracy := make(plotter.XYs, len(r.Epochs)), make(plotter.XYs, len(r.Epochs)), make(plotter.XYs, len(r.Epochs))
-		for j, e := range r.Epochs {
+		// A diverged run's curves end where its values stop being finite.
+		var train, val, accuracy plotter.XYs
+		finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+		for _, e := range r.Epochs {
 			x := float64(e.Epoch)
-			train[j] = plotter.XY{X: x, Y: e.TrainLoss}
-			val[j] = plotter.XY{X: x, Y: e.ValLoss}
-			accuracy[j] = plotter.XY{X: x, Y: e.ValAccuracy}
+			if finite(e.TrainLoss) {
+				train = append(train, plotter.XY{X: x, Y: e.TrainLoss})
+			}
+			if finite(e.ValLoss) {
+				val = append(val, plotter.XY{X: x, Y: e.ValLoss})
+			}
+			if finite(e.ValAccuracy) {
+				accuracy = append(accuracy, plotter.XY{X: x, Y: e.ValAccuracy})
+			}
 			maxEpoch = max(maxEpoch, e.Epoch)
+		}
+		label := r.label()
+		if at := r.divergedAt(); at > 0 {
+			label += fmt.Sprintf(" (diverged at %d)", at)
 		}
 		style := draw.LineStyle{Color: layout.Colors[i], Width: vg.Points(2)}
 		for _, series := range []struct {
@@ -118,6 +143,9 @@ func drawLearningCurves(runs []result) (image.Image, curvesLayout, error) {
 			xys    plotter.XYs
 			dashed bool
 		}{{loss, train, true}, {loss, val, false}, {acc, accuracy, false}} {
+			if len(series.xys) == 0 {
+				continue
+			}
 			l, err := plotter.NewLine(series.xys)
 			if err != nil {
 				return nil, layout, fmt.Errorf("%s: %w", r.label(), err)
@@ -127,8 +155,8 @@ func drawLearningCurves(runs []result) (image.Image, curvesLayout, error) {
 				l.LineStyle.Dashes = []vg.Length{vg.Points(6), vg.Points(4)}
 			}
 			series.p.Add(l)
-			if series.p == acc {
-				legend.Add(r.label(), l)
+			if series.p == acc || len(accuracy) == 0 && !series.dashed {
+				legend.Add(label, l)
 			}
 		}
 	}
@@ -156,6 +184,7 @@ type heatmapLayout struct {
 	LRs, Momentums []float64
 	Cells          [][]image.Rectangle
 	Best           [][]float64 // NaN where a grid point has no result
+	Diverged       [][]bool    // the run's loss diverged (nan/inf): labelled "diverged"
 	Palette        palette.Palette
 	Min, Max       float64
 }
@@ -165,6 +194,7 @@ type heatmapLayout struct {
 type bestGrid struct {
 	lrs, momentums []float64
 	best           [][]float64
+	diverged       [][]bool
 }
 
 // The heat-map's rows count from the bottom: row r is lrs[len-1-r], so the largest
@@ -185,17 +215,20 @@ func newBestGrid(runs []result, grid []gridPoint) bestGrid {
 	}
 	g := bestGrid{lrs: sortedDesc(lrSet), momentums: sortedDesc(mSet)}
 	g.best = make([][]float64, len(g.lrs))
+	g.diverged = make([][]bool, len(g.lrs))
 	for i := range g.best {
 		g.best[i] = make([]float64, len(g.momentums))
+		g.diverged[i] = make([]bool, len(g.momentums))
 		for j := range g.best[i] {
 			g.best[i][j] = math.NaN()
 		}
 	}
 	for _, r := range runs {
 		i, j := indexOf(g.lrs, r.Point.LR), indexOf(g.momentums, r.Point.Momentum)
-		if a, _ := r.best(); len(r.Epochs) > 0 {
+		if a, _ := r.best(); !math.IsInf(a, -1) {
 			g.best[i][j] = a
 		}
+		g.diverged[i][j] = r.divergedAt() > 0
 	}
 	return g
 }
@@ -224,7 +257,7 @@ var noDataColor = color.RGBA{200, 200, 200, 255}
 // drawBestAccuracy draws the heat-map: one cell per grid point, coloured by its best
 // validation accuracy and labelled with it ("no data" where a job has none).
 func drawBestAccuracy(g bestGrid) (image.Image, heatmapLayout, error) {
-	layout := heatmapLayout{LRs: g.lrs, Momentums: g.momentums, Best: g.best}
+	layout := heatmapLayout{LRs: g.lrs, Momentums: g.momentums, Best: g.best, Diverged: g.diverged}
 	layout.Min, layout.Max = math.Inf(1), math.Inf(-1)
 	for _, row := range g.best {
 		for _, v := range row {
@@ -265,6 +298,9 @@ func drawBestAccuracy(g bestGrid) (image.Image, heatmapLayout, error) {
 				if luminance(cellColor(layout, v)) < 0.5 {
 					textColor = color.White
 				}
+			}
+			if g.diverged != nil && g.diverged[i][j] {
+				text = "diverged"
 			}
 			labels.XYs = append(labels.XYs, plotter.XY{X: float64(j), Y: g.row(i)})
 			labels.Labels = append(labels.Labels, text)

@@ -79,7 +79,8 @@ type batchProxy struct {
 	logs     *cloudwatchlogs.Client
 	fx       fixture
 	planFor  func(name string) jobPlan
-	ceStatus string // DescribeComputeEnvironments rewrite: "" leaves moto's answer
+	ceStatus string          // DescribeComputeEnvironments rewrite: "" leaves moto's answer
+	onOp     func(op string) // called for each Batch request (tests act at an exact point)
 
 	mu   sync.Mutex
 	jobs map[string]*proxyJob
@@ -132,7 +133,11 @@ func (p *batchProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	p.mu.Lock()
 	p.ops = append(p.ops, op)
+	onOp := p.onOp
 	p.mu.Unlock()
+	if onOp != nil {
+		onOp(op)
+	}
 	if r.Method != http.MethodPost || !batchAuth.MatchString(r.Header.Get("Authorization")) {
 		p.reject(w, op, fmt.Sprintf("%s %s with Authorization %q: not a signed Batch call for %s", r.Method, r.URL.Path, r.Header.Get("Authorization"), testenv.Region))
 		return

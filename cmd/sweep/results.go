@@ -177,11 +177,16 @@ func parseMetrics(r io.Reader) ([]epochMetrics, error) {
 	for i, row := range rows[1:] {
 		var vals []float64
 		for _, f := range row {
+			// train.py writes nan and inf when the loss diverges (a large --lr): such a
+			// row is kept, and the run is shown as diverged.
 			v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
-			if err != nil || math.IsNaN(v) {
+			if err != nil {
 				return nil, fmt.Errorf("line %d: %q is not a number", i+2, f)
 			}
 			vals = append(vals, v)
+		}
+		if want := 3 + map[bool]int{true: 1}[withEpoch]; len(vals) != want {
+			return nil, fmt.Errorf("line %d: %d values, want %d", i+2, len(vals), want)
 		}
 		e := epochMetrics{Epoch: i + 1}
 		if withEpoch {
@@ -231,6 +236,10 @@ func (s *session) save(results []result, grid []gridPoint) error {
 		s.ui.printf("%-8s", trimFloat(lr))
 		for j, m := range g.momentums {
 			v := g.best[i][j]
+			if g.diverged[i][j] {
+				s.ui.printf(" %8s", "diverged")
+				continue
+			}
 			if math.IsNaN(v) {
 				s.ui.printf(" %8s", "-")
 				continue
@@ -244,6 +253,12 @@ func (s *session) save(results []result, grid []gridPoint) error {
 	}
 	if bestAt != "" {
 		s.ui.printf("Best: %s → %.2f %%\n", bestAt, bestAcc)
+	}
+	for _, r := range results {
+		if at := r.divergedAt(); at > 0 {
+			s.ui.printf("Diverged: lr %s, momentum %s: the loss is not a number from epoch %d on (the learning rate is too large)\n",
+				trimFloat(r.Point.LR), trimFloat(r.Point.Momentum), at)
+		}
 	}
 	s.ui.printf("Saved %s and %s\n", cli.Plural(len(results), "metrics file"), strings.Join(written, ", "))
 	return nil

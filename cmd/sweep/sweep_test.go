@@ -19,6 +19,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -320,7 +321,18 @@ func TestJobsStuckInRunnableGetAHintAndInterruptLeavesThemRunning(t *testing.T) 
 	defer func(d time.Duration) { runnableHintAfter = d }(runnableHintAfter)
 	runnableHintAfter = 20 * time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())
-	defer time.AfterFunc(500*time.Millisecond, cancel).Stop() // the learner's Ctrl-C
+	defer cancel()
+	// The learner's Ctrl-C: at the first poll after the hint looked at the compute
+	// environment (an exact point, not a time).
+	var hinted atomic.Bool
+	proxy.onOp = func(op string) {
+		switch {
+		case op == "describecomputeenvironments":
+			hinted.Store(true)
+		case op == "describejobs" && hinted.Load():
+			cancel()
+		}
+	}
 	res := runCommand(ctx, t, proxy.config(), nil, "sweep", "--lr", "0.1", "--momentum", "0.5", "--poll", "5ms")
 	if res.code != 130 {
 		t.Errorf("exit %d, want 130 after an interrupt", res.code)

@@ -31,7 +31,7 @@ const (
 	// MaxAttempts is the number of tries of one call, the first included (the SDK's
 	// default is 3). Throttling under the clients' bulk commands (invoke-many,
 	// batch-write) needs more. AWS_MAX_ATTEMPTS, the documented setting, overrides it.
-	MaxAttempts = 8
+	MaxAttempts = 10
 	// MaxBackoff caps the wait between two tries (the standard mode's own cap).
 	MaxBackoff = 20 * time.Second
 	// DialTimeout bounds opening a connection and its TLS handshake.
@@ -65,7 +65,7 @@ func Load(ctx context.Context, o Options) (aws.Config, error) {
 		o.CallTimeout = CallTimeout
 	}
 	opts := []func(*awsconfig.LoadOptions) error{
-		awsconfig.WithRetryer(newRetryer),
+		awsconfig.WithRetryer(Retryer),
 		awsconfig.WithHTTPClient(HTTPClient(o.AttemptTimeout)),
 		awsconfig.WithAPIOptions(deadlineAPIOptions(o.CallTimeout)),
 	}
@@ -95,10 +95,10 @@ func Load(ctx context.Context, o Options) (aws.Config, error) {
 	return cfg, nil
 }
 
-// newRetryer is the standard mode with more tries. Client-side retry quotas are off:
+// Retryer is the standard mode with more tries (the tests give it to their own SDK clients). Client-side retry quotas are off:
 // a learner's client sends at most a hundred requests at once, and a throttled bulk
 // command should slow down and finish rather than fail with "retry quota exceeded".
-func newRetryer() aws.Retryer {
+func Retryer() aws.Retryer {
 	return retry.NewStandard(func(o *retry.StandardOptions) {
 		o.MaxAttempts = maxAttempts()
 		o.MaxBackoff = MaxBackoff

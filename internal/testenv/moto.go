@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -57,11 +56,12 @@ func StartMotoServer() (*Moto, error) {
 	}
 	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // so Stop can end its children too
+	cmd.SysProcAttr = serverAttr() // dies with the test process; Stop ends its children too
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
 		return nil, fmt.Errorf("start moto_server: %w", err)
 	}
+	guardGroup(cmd.Process.Pid)
 	logFile.Close()
 	m := &Moto{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, logPath: logFile.Name()}
 	if err := m.waitReady(30 * time.Second); err != nil {

@@ -85,11 +85,12 @@ func StartRIE(t testing.TB, bootstrap string, env ...string) *RIE {
 	r.cmd.Dir = filepath.Dir(bootstrap)
 	r.cmd.Env = append(os.Environ(), env...)
 	r.cmd.Stdout, r.cmd.Stderr = r.logs, r.logs
-	r.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // the function runs as its child
+	r.cmd.SysProcAttr = serverAttr() // dies with the test process; the function runs as its child
 	r.Started = time.Now()
 	if err := r.cmd.Start(); err != nil {
 		t.Fatalf("start the Lambda emulator: %v", err)
 	}
+	guardGroup(r.cmd.Process.Pid)
 	t.Cleanup(r.stop)
 	if err := r.waitReady(20 * time.Second); err != nil {
 		t.Fatal(err)

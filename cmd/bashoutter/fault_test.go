@@ -59,7 +59,7 @@ func TestFaultsPostManyListClear(t *testing.T) {
 			if code != 0 || strings.Count(out, "閑さや 岩にしみ入る 蝉の声") != 5 {
 				t.Errorf("list = %d\n%s\n%s", code, out, errOut)
 			}
-			code, out, errOut = runCmd(t, "clear")
+			code, out, errOut = runCmd(t, "clear", "--yes")
 			if code != 0 || !strings.Contains(out, "Deleted 30 haiku") {
 				t.Fatalf("clear = %d\n%s\n%s", code, out, errOut)
 			}

@@ -221,7 +221,7 @@ func TestGravitonDlami(t *testing.T) {
 	}
 	oneLine(t, "arm64 2.12", out, "missing image: Ec2ForDl (g5g.xlarge, arm64) reads the public SSM parameter "+arm212+", which does not exist in ap-northeast-1",
 		"the newest PyTorch DLAMI for arm64 there is "+arm211,
-		"`npx cdk deploy Ec2ForDl -c spot=true -c instance_type=g5g.xlarge -c dlami_parameter="+arm211+"`")
+		"`npx cdk deploy Ec2ForDl -c Ec2ForDl:spot=true -c Ec2ForDl:instance_type=g5g.xlarge -c dlami_parameter="+arm211+"`")
 	// One GetParameter, then the listing, page by page (11 arm64 parameters: 2 pages).
 	want := "GetParameter " + arm212 + ", GetParametersByPath /aws/service/deeplearning/ami/arm64, GetParametersByPath /aws/service/deeplearning/ami/arm64"
 	if got := ssmFake.requests(); got != want {

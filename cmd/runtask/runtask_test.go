@@ -641,10 +641,10 @@ func TestUnsafeTextIsRefusedOnEveryPath(t *testing.T) {
 		args  []string
 		want  string
 	}{
-		{"", []string{"ask", "桃太郎\u202eです", "q"}, "runtask: the context: character 4, U+202E RIGHT-TO-LEFT OVERRIDE (bidi, Cf), is not allowed"},
-		{"", []string{"ask", "c", "Who\x00?"}, "runtask: the question: character 4, U+0000 NULL (control, Cc), is not allowed"},
-		{"", []string{"ask", "--context-file", sjis, "q"}, "runtask: the context: character 1 is not valid UTF-8 (byte 0x82)"},
-		{"ab\x1b[2J", []string{"ask", "q"}, "runtask: the context: character 3, U+001B ESCAPE (control, Cc), is not allowed"},
+		{"", []string{"ask", "桃太郎\u202eです", "q"}, "error: the context: character 4, U+202E RIGHT-TO-LEFT OVERRIDE (bidi, Cf), is not allowed"},
+		{"", []string{"ask", "c", "Who\x00?"}, "error: the question: character 4, U+0000 NULL (control, Cc), is not allowed"},
+		{"", []string{"ask", "--context-file", sjis, "q"}, "error: the context: character 1 is not valid UTF-8 (byte 0x82)"},
+		{"ab\x1b[2J", []string{"ask", "q"}, "error: the context: character 3, U+001B ESCAPE (control, Cc), is not allowed"},
 		{"", []string{"ask-many", surrogate}, "runtask: problem 1 of " + surrogate + ": the context: character 2, U+FFFD REPLACEMENT CHARACTER"},
 	} {
 		code, out, errOut := runtask(t, c.stdin, c.args...)

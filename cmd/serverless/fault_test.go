@@ -76,7 +76,7 @@ func TestFaultsEveryCommand(t *testing.T) {
 			}
 			code, out, errOut = runCmd(t, "search-under-age", "51")
 			must("search-under-age", code, out, errOut, "61 items younger than 51")
-			code, out, errOut = runCmd(t, "clear")
+			code, out, errOut = runCmd(t, "clear", "--yes")
 			must("clear", code, out, errOut, "Deleted 61 items")
 			if n := items(); n != 0 {
 				t.Errorf("%d items after clear", n)

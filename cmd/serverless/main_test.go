@@ -300,27 +300,30 @@ func TestDownloadTargets(t *testing.T) {
 	}
 	dir := t.TempDir()
 	t.Chdir(dir)
-	if code, out, errOut := runCmd(t, "download", "etc/hostname", "--bucket", "bucket-b"); code != 0 || !strings.Contains(out, "to hostname (3 bytes)") {
+	// Without --out: downloads/<the key's last part> (git ignores downloads/), made if missing.
+	if code, out, errOut := runCmd(t, "download", "etc/hostname", "--bucket", "bucket-b"); code != 0 || !strings.Contains(out, "to downloads/hostname (3 bytes)") {
 		t.Fatalf("download = %d %s %s", code, out, errOut)
 	}
-	if info, err := os.Stat("hostname"); err != nil || info.Mode().Perm() != 0o644 {
-		t.Errorf("new file: %v %v, want mode 0644", info.Mode(), err)
+	if info, err := os.Stat("downloads/hostname"); err != nil || info.Mode().Perm() != 0o644 {
+		t.Errorf("new file: %v %v, want mode 0644", info, err)
 	}
+	// --out FILE over an existing file: refused without --force; --force keeps its mode.
 	os.WriteFile("hostname", []byte("mine"), 0o640)
 	os.Chmod("hostname", 0o640)
-	if code, _, errOut := runCmd(t, "download", "etc/hostname", "--bucket", "bucket-b"); code != 2 || !strings.Contains(errOut, "hostname already exists: add --force") {
+	if code, _, errOut := runCmd(t, "download", "etc/hostname", "--bucket", "bucket-b", "--out", "hostname"); code != 2 || !strings.Contains(errOut, "hostname already exists: add --force") {
 		t.Errorf("over an existing file = %d %q", code, errOut)
 	}
 	if got, _ := os.ReadFile("hostname"); string(got) != "mine" {
 		t.Errorf("the refused download changed the file: %q", got)
 	}
-	if code, _, errOut := runCmd(t, "download", "etc/hostname", "--bucket", "bucket-b", "--force"); code != 0 {
+	if code, _, errOut := runCmd(t, "download", "etc/hostname", "--bucket", "bucket-b", "--out", "hostname", "--force"); code != 0 {
 		t.Fatalf("--force = %d %q", code, errOut)
 	}
 	if info, _ := os.Stat("hostname"); info.Mode().Perm() != 0o640 {
 		t.Errorf("--force left mode %v, want the replaced file's 0640", info.Mode())
 	}
-	sub := filepath.Join(dir, "downloads")
+	// --out DIR: the file goes inside it, and no temporary file stays.
+	sub := filepath.Join(dir, "mine")
 	os.Mkdir(sub, 0o755)
 	if code, out, errOut := runCmd(t, "download", "etc/hostname", "--bucket", "bucket-b", "--out", sub); code != 0 || !strings.Contains(out, filepath.Join(sub, "hostname")) {
 		t.Fatalf("--out DIR = %d %s %s", code, out, errOut)
@@ -329,8 +332,8 @@ func TestDownloadTargets(t *testing.T) {
 	if got, _ := os.ReadFile(filepath.Join(sub, "hostname")); string(got) != "new" || len(entries) != 1 {
 		t.Errorf("--out DIR: %q, %d entries (no temporary file may stay)", got, len(entries))
 	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
-		t.Errorf("%d entries in the working folder, want hostname and downloads", len(entries))
+	if entries, _ := os.ReadDir(dir); len(entries) != 3 {
+		t.Errorf("%d entries in the working folder, want downloads, hostname and mine", len(entries))
 	}
 }
 

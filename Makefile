@@ -85,3 +85,17 @@ bashoutter-local: setup ## hands-on #6 on localhost: the page and the API agains
 
 clean: ## remove build output (not node_modules)
 	rm -rf cdk.out
+
+# --- synthesis speed (issue 15) ---
+.PHONY: bench-synth
+
+# The baseline of bench-synth: a one-bucket CDK app in plain JavaScript with its own
+# pinned aws-cdk-lib (the version the Go awscdk module embeds).
+BASELINE_STAMP := bench/synth-baseline/node_modules/.package-lock.json
+$(BASELINE_STAMP): bench/synth-baseline/package.json bench/synth-baseline/package-lock.json
+	cd bench/synth-baseline && npm ci --no-audit --no-fund --loglevel=error
+
+# N rounds, alternating: the whole app and the baseline, both by the pinned CDK CLI.
+N ?= 5
+bench-synth: setup $(BASELINE_STAMP) ## time `cdk synth` of the app against a one-bucket JavaScript app (median of N=5, ratio) and profile one synthesis
+	go run ./bench/synthbench -n $(N)

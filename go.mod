@@ -75,3 +75,4 @@ require (
 )
 
 ignore ./node_modules
+ignore ./bench/synth-baseline/node_modules

@@ -15,11 +15,14 @@ import (
 	"github.com/intro-aws-go/intro-aws-go/config"
 	"github.com/intro-aws-go/intro-aws-go/internal/handsons"
 	"github.com/intro-aws-go/intro-aws-go/internal/lambdabuild"
+	"github.com/intro-aws-go/intro-aws-go/internal/synthprofile"
 	"github.com/intro-aws-go/intro-aws-go/stacks"
 )
 
 func main() {
+	stop := synthprofile.Start("jsii start (Node.js, aws-cdk-lib)")
 	app := awscdk.NewApp(nil)
+	stop()
 	settings, err := config.Load(func(key string) (any, bool) {
 		v := app.Node().TryGetContext(jsii.String(key))
 		return v, v != nil
@@ -34,7 +37,10 @@ func main() {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
 	}
+	stop = synthprofile.Start("jsii close")
 	jsii.Close()
+	stop()
+	synthprofile.Report()
 }
 
 // synthesize builds and synthesizes the app. A Go Lambda function that does not
@@ -50,8 +56,12 @@ func synthesize(app awscdk.App, s config.Settings) (err error) {
 			err = errors.New(msg)
 		}
 	}()
+	stop := synthprofile.Start("stack construction (incl. asset staging, Lambda bundling)")
 	buildApp(app, s)
+	stop()
+	stop = synthprofile.Start("app.Synth (aspects, validation, writing the assembly)")
 	app.Synth(nil)
+	stop()
 	return nil
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/intro-aws-go/intro-aws-go/internal/lambdabuild"
 	"github.com/intro-aws-go/intro-aws-go/internal/project"
+	"github.com/intro-aws-go/intro-aws-go/internal/synthprofile"
 )
 
 // GoFunctionProps configures NewGoFunction.
@@ -148,6 +149,7 @@ func checkBuilds(root, pkg string) {
 	if _, done := checked.LoadOrStore(pkg, struct{}{}); done {
 		return
 	}
+	defer synthprofile.Start("Lambda bundling: go build (check)")()
 	if err := lambdabuild.Build(root, pkg, os.DevNull, "arm64"); err != nil {
 		panic(err)
 	}
@@ -161,6 +163,7 @@ type goBundler struct {
 
 // TryBundle compiles the package into outputDir/bootstrap for linux/arm64.
 func (b *goBundler) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bool {
+	defer synthprofile.Start("Lambda bundling: go build (bundle)")()
 	out := filepath.Join(*outputDir, lambdabuild.BinaryName)
 	if err := lambdabuild.Build(b.moduleRoot, b.pkg, out, "arm64"); err != nil {
 		panic(err)

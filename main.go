@@ -13,6 +13,7 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/intro-aws-go/intro-aws-go/config"
+	"github.com/intro-aws-go/intro-aws-go/internal/bundlescope"
 	"github.com/intro-aws-go/intro-aws-go/internal/handsons"
 	"github.com/intro-aws-go/intro-aws-go/internal/lambdabuild"
 	"github.com/intro-aws-go/intro-aws-go/internal/synthprofile"
@@ -23,6 +24,7 @@ func main() {
 	stop := synthprofile.Start("jsii start (Node.js, aws-cdk-lib)")
 	app := awscdk.NewApp(nil)
 	stop()
+	bundlescope.Apply(app.Node(), handsons.Stacks)
 	settings, err := config.Load(func(key string) (any, bool) {
 		v := app.Node().TryGetContext(jsii.String(key))
 		return v, v != nil

@@ -2,6 +2,7 @@ package constructs
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -139,20 +140,31 @@ func goCode(scope cdkconstructs.Construct, entry string) awslambda.Code {
 	})
 }
 
-var checked sync.Map // package → struct{}: built once per synthesis
+var (
+	checked  sync.Map // package → struct{}: built once per synthesis
+	prebuilt sync.Map // package → path of the executable checkBuilds made, until bundled
+)
 
 // checkBuilds compiles the package once before CDK bundles it. A compile error then
 // stops the app as a Go panic that main reports as go build's message; raised inside
 // CDK's bundling callback it would come back through jsii as a crash of its runtime.
-// The bundler's own build right after reuses Go's build cache.
+// The executable is kept for the bundler, which copies it instead of linking the same
+// binary a second time (a link is most of a cached go build: about a second each).
 func checkBuilds(root, pkg string) {
 	if _, done := checked.LoadOrStore(pkg, struct{}{}); done {
 		return
 	}
-	defer synthprofile.Start("Lambda bundling: go build (check)")()
-	if err := lambdabuild.Build(root, pkg, os.DevNull, "arm64"); err != nil {
+	defer synthprofile.Start("Lambda bundling: go build")()
+	dir, err := os.MkdirTemp("", "intro-aws-go-lambda-")
+	if err != nil {
 		panic(err)
 	}
+	out := filepath.Join(dir, lambdabuild.BinaryName)
+	if err := lambdabuild.Build(root, pkg, out, "arm64"); err != nil {
+		os.RemoveAll(dir)
+		panic(err)
+	}
+	prebuilt.Store(pkg, out)
 }
 
 // goBundler is CDK's local bundling hook. jsii needs a pointer to it.
@@ -161,14 +173,49 @@ type goBundler struct {
 	pkg        string
 }
 
-// TryBundle compiles the package into outputDir/bootstrap for linux/arm64.
+// TryBundle puts the package's linux/arm64 executable into outputDir/bootstrap: the
+// one checkBuilds made (moved, so nothing is left in the temporary directory), or a
+// fresh build.
 func (b *goBundler) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bool {
-	defer synthprofile.Start("Lambda bundling: go build (bundle)")()
+	defer synthprofile.Start("Lambda bundling: copy or go build")()
 	out := filepath.Join(*outputDir, lambdabuild.BinaryName)
+	if v, ok := prebuilt.LoadAndDelete(b.pkg); ok {
+		built := v.(string)
+		err := moveFile(built, out)
+		os.RemoveAll(filepath.Dir(built))
+		if err == nil {
+			return jsii.Bool(true)
+		}
+	}
 	if err := lambdabuild.Build(b.moduleRoot, b.pkg, out, "arm64"); err != nil {
 		panic(err)
 	}
 	return jsii.Bool(true)
+}
+
+// moveFile renames src to dst, or copies it (with its mode) across file systems.
+func moveFile(src, dst string) error {
+	if err := os.Rename(src, dst); err == nil {
+		return nil
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	info, err := in.Stat()
+	if err != nil {
+		return err
+	}
+	o, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, info.Mode().Perm())
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(o, in); err != nil {
+		o.Close()
+		return err
+	}
+	return o.Close()
 }
 
 // ProjectPath is rel (slash-separated, from the module root) as an absolute path, for

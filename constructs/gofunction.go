@@ -2,8 +2,6 @@ package constructs
 
 import (
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -119,52 +117,49 @@ func NewGoFunction(scope cdkconstructs.Construct, id string, props *GoFunctionPr
 }
 
 // goCode is the function's code asset: the directory of the main package is the asset's
-// source, and its hash is the hash of the compiled output, so a change anywhere in the
-// code the binary is built from (an imported package too) deploys a new version.
+// source, and its hash is Go's build ID of the package (lambdabuild.CacheKey), so a
+// change anywhere in the code the binary is built from (an imported package too)
+// deploys a new version, and a synth that finds the asset of that hash in cdk.out does
+// not build it again. Stacks the CLI does not bundle (aws:cdk:bundling-stacks) get
+// CDK's placeholder hash and no build at all.
 func goCode(scope cdkconstructs.Construct, entry string) awslambda.Code {
 	root, err := project.Root()
 	if err != nil {
 		panic(err)
 	}
 	pkg := "./" + filepath.ToSlash(entry)
-	if *awscdk.Stack_Of(scope).BundlingRequired() {
-		checkBuilds(root, pkg)
-	}
-	return awslambda.Code_FromAsset(jsii.String(filepath.Join(root, filepath.FromSlash(entry))), &awss3assets.AssetOptions{
+	opts := &awss3assets.AssetOptions{
 		AssetHashType: awscdk.AssetHashType_OUTPUT,
 		Bundling: &awscdk.BundlingOptions{
 			// Never used: the local bundler below always builds. The field is required by CDK.
 			Image: awscdk.DockerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/golang:1")),
 			Local: &goBundler{moduleRoot: root, pkg: pkg},
 		},
-	})
+	}
+	if *awscdk.Stack_Of(scope).BundlingRequired() {
+		opts.AssetHashType = awscdk.AssetHashType_CUSTOM
+		opts.AssetHash = jsii.String(cacheKey(root, pkg))
+	}
+	return awslambda.Code_FromAsset(jsii.String(filepath.Join(root, filepath.FromSlash(entry))), opts)
 }
 
-var (
-	checked  sync.Map // package → struct{}: built once per synthesis
-	prebuilt sync.Map // package → path of the executable checkBuilds made, until bundled
-)
+var keys sync.Map // package → its lambdabuild.CacheKey, computed once per synthesis
 
-// checkBuilds compiles the package once before CDK bundles it. A compile error then
-// stops the app as a Go panic that main reports as go build's message; raised inside
-// CDK's bundling callback it would come back through jsii as a crash of its runtime.
-// The executable is kept for the bundler, which copies it instead of linking the same
-// binary a second time (a link is most of a cached go build: about a second each).
-func checkBuilds(root, pkg string) {
-	if _, done := checked.LoadOrStore(pkg, struct{}{}); done {
-		return
+// cacheKey computes the package's key once per synthesis (it compiles the package if
+// needed). A compile error stops the app here as a Go panic that main reports as go's
+// message; raised inside CDK's bundling callback it would come back through jsii as a
+// crash of its runtime.
+func cacheKey(root, pkg string) string {
+	if k, ok := keys.Load(pkg); ok {
+		return k.(string)
 	}
-	defer synthprofile.Start("Lambda bundling: go build")()
-	dir, err := os.MkdirTemp("", "intro-aws-go-lambda-")
+	defer synthprofile.Start("Lambda bundling: go list (build ID, compile check)")()
+	k, err := lambdabuild.CacheKey(root, pkg, "arm64")
 	if err != nil {
 		panic(err)
 	}
-	out := filepath.Join(dir, lambdabuild.BinaryName)
-	if err := lambdabuild.Build(root, pkg, out, "arm64"); err != nil {
-		os.RemoveAll(dir)
-		panic(err)
-	}
-	prebuilt.Store(pkg, out)
+	keys.Store(pkg, k)
+	return k
 }
 
 // goBundler is CDK's local bundling hook. jsii needs a pointer to it.
@@ -173,49 +168,15 @@ type goBundler struct {
 	pkg        string
 }
 
-// TryBundle puts the package's linux/arm64 executable into outputDir/bootstrap: the
-// one checkBuilds made (moved, so nothing is left in the temporary directory), or a
-// fresh build.
+// TryBundle compiles the package into outputDir/bootstrap for linux/arm64. CDK calls it
+// only when cdk.out does not hold the asset yet.
 func (b *goBundler) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bool {
-	defer synthprofile.Start("Lambda bundling: copy or go build")()
+	defer synthprofile.Start("Lambda bundling: go build")()
 	out := filepath.Join(*outputDir, lambdabuild.BinaryName)
-	if v, ok := prebuilt.LoadAndDelete(b.pkg); ok {
-		built := v.(string)
-		err := moveFile(built, out)
-		os.RemoveAll(filepath.Dir(built))
-		if err == nil {
-			return jsii.Bool(true)
-		}
-	}
 	if err := lambdabuild.Build(b.moduleRoot, b.pkg, out, "arm64"); err != nil {
 		panic(err)
 	}
 	return jsii.Bool(true)
-}
-
-// moveFile renames src to dst, or copies it (with its mode) across file systems.
-func moveFile(src, dst string) error {
-	if err := os.Rename(src, dst); err == nil {
-		return nil
-	}
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	info, err := in.Stat()
-	if err != nil {
-		return err
-	}
-	o, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, info.Mode().Perm())
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(o, in); err != nil {
-		o.Close()
-		return err
-	}
-	return o.Close()
 }
 
 // ProjectPath is rel (slash-separated, from the module root) as an absolute path, for

@@ -52,7 +52,7 @@ func run(n int, profile bool, stacks []string) error {
 	}
 	fmt.Printf("load before: %s\n", loadavg())
 	synthArgs := append([]string{"synth", "--quiet", "--no-lookups"}, stacks...)
-	var app, base []float64
+	var app, base, appCPU, baseCPU []float64
 	for i := 0; i < n; i++ {
 		// Alternate which goes first, so neither always runs right after the other.
 		order := []string{"app", "baseline"}
@@ -64,20 +64,22 @@ func run(n int, profile bool, stacks []string) error {
 			if which == "baseline" {
 				dir, args = baseline, []string{"synth", "--quiet", "--no-lookups"}
 			}
-			d, _, err := timeCmd(dir, nil, cdk, args...)
+			d, c, err := timeCPU(dir, cdk, args...)
 			if err != nil {
 				return fmt.Errorf("%s: %w", which, err)
 			}
 			if which == "app" {
-				app = append(app, d)
+				app, appCPU = append(app, d), append(appCPU, c)
 			} else {
-				base = append(base, d)
+				base, baseCPU = append(base, d), append(baseCPU, c)
 			}
-			fmt.Printf("round %d %-8s %6.2f s  (load %s)\n", i+1, which, d, loadavg())
+			fmt.Printf("round %d %-8s %6.2f s wall %6.2f s CPU  (load %s)\n", i+1, which, d, c, loadavg())
 		}
 	}
 	ma, mb := median(app), median(base)
 	fmt.Printf("\nsynth, median of %d: app %.2f s, one-bucket JavaScript app %.2f s, ratio %.2f\n", n, ma, mb, ma/mb)
+	ca, cb := median(appCPU), median(baseCPU)
+	fmt.Printf("CPU time (user+system, all processes), median of %d: app %.2f s, baseline %.2f s, ratio %.2f\n", n, ca, cb, ca/cb)
 	fmt.Printf("load after: %s\n", loadavg())
 	if !profile {
 		return nil
@@ -115,6 +117,24 @@ func timeCmd(dir string, env []string, name string, args ...string) (float64, st
 		return d, out.String(), fmt.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out.String())
 	}
 	return d, out.String(), nil
+}
+
+// timeCPU runs the command and returns its wall time and the CPU time (user and
+// system) of it and every descendant it waited for, in seconds.
+func timeCPU(dir, name string, args ...string) (wall, cpu float64, err error) {
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	t := time.Now()
+	err = cmd.Run()
+	wall = time.Since(t).Seconds()
+	if err != nil {
+		return 0, 0, fmt.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out.String())
+	}
+	cpu = (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
+	return wall, cpu, nil
 }
 
 func median(xs []float64) float64 {

@@ -52,34 +52,36 @@ func run(n int, profile bool, stacks []string) error {
 	}
 	fmt.Printf("load before: %s\n", loadavg())
 	synthArgs := append([]string{"synth", "--quiet", "--no-lookups"}, stacks...)
-	var app, base, appCPU, baseCPU []float64
+	// Three series: the app; the baseline as CDK runs it by default (with its built-in
+	// CloudFormation validation, which the app skips unless CDK_VALIDATION=true); and the
+	// baseline without that validation, the like-for-like comparison.
+	series := []struct {
+		name, dir string
+		args      []string
+	}{
+		{"app", root, synthArgs},
+		{"baseline", baseline, []string{"synth", "--quiet", "--no-lookups"}},
+		{"baseline-no-validation", baseline, []string{"synth", "--quiet", "--no-lookups", "--no-validation"}},
+	}
+	wall := make([][]float64, len(series))
+	cpu := make([][]float64, len(series))
 	for i := 0; i < n; i++ {
-		// Alternate which goes first, so neither always runs right after the other.
-		order := []string{"app", "baseline"}
-		if i%2 == 1 {
-			order = []string{"baseline", "app"}
-		}
-		for _, which := range order {
-			dir, args := root, synthArgs
-			if which == "baseline" {
-				dir, args = baseline, []string{"synth", "--quiet", "--no-lookups"}
-			}
-			d, c, err := timeCPU(dir, cdk, args...)
+		for j := range series {
+			k := (i + j) % len(series) // rotate the order from round to round
+			d, c, err := timeCPU(series[k].dir, cdk, series[k].args...)
 			if err != nil {
-				return fmt.Errorf("%s: %w", which, err)
+				return fmt.Errorf("%s: %w", series[k].name, err)
 			}
-			if which == "app" {
-				app, appCPU = append(app, d), append(appCPU, c)
-			} else {
-				base, baseCPU = append(base, d), append(baseCPU, c)
-			}
-			fmt.Printf("round %d %-8s %6.2f s wall %6.2f s CPU  (load %s)\n", i+1, which, d, c, loadavg())
+			wall[k], cpu[k] = append(wall[k], d), append(cpu[k], c)
+			fmt.Printf("round %d %-24s %6.2f s wall %6.2f s CPU  (load %s)\n", i+1, series[k].name, d, c, loadavg())
 		}
 	}
-	ma, mb := median(app), median(base)
-	fmt.Printf("\nsynth, median of %d: app %.2f s, one-bucket JavaScript app %.2f s, ratio %.2f\n", n, ma, mb, ma/mb)
-	ca, cb := median(appCPU), median(baseCPU)
-	fmt.Printf("CPU time (user+system, all processes), median of %d: app %.2f s, baseline %.2f s, ratio %.2f\n", n, ca, cb, ca/cb)
+	ma, mb, mc := median(wall[0]), median(wall[1]), median(wall[2])
+	fmt.Printf("\nsynth wall time, median of %d: app %.2f s; one-bucket JavaScript app %.2f s (ratio %.2f); the same without validation %.2f s (ratio %.2f)\n",
+		n, ma, mb, ma/mb, mc, ma/mc)
+	ca, cb, cc := median(cpu[0]), median(cpu[1]), median(cpu[2])
+	fmt.Printf("CPU time (user+system of all processes), median of %d: app %.2f s; baseline %.2f s (ratio %.2f); without validation %.2f s (ratio %.2f)\n",
+		n, ca, cb, ca/cb, cc, ca/cc)
 	fmt.Printf("load after: %s\n", loadavg())
 	if !profile {
 		return nil

@@ -102,3 +102,9 @@ $(BASELINE_STAMP): bench/synth-baseline/package.json bench/synth-baseline/packag
 N ?= 5
 bench-synth: setup $(BASELINE_STAMP) ## time `cdk synth` of the app against a one-bucket JavaScript app (median of N=5, ratio) and profile one synthesis
 	go run ./bench/synthbench -n $(N)
+
+# --- the QA worker's cold start (issue 15) ---
+.PHONY: bench-coldstart
+COLDSTART_RUNS ?= 5
+bench-coldstart: setup ## QA worker cold start at 0.25 vCPU (cgroup CPU quota, needs root): start → model loaded → first answer, medians of COLDSTART_RUNS=5
+	COLDSTART_RUNS=$(COLDSTART_RUNS) go test -run '^$$' -bench '^BenchmarkColdStart$$' -benchtime=1x ./handson/qabot/worker

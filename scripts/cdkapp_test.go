@@ -72,11 +72,14 @@ esac
 	write(t, filepath.Join(project, "stacks", "a.go"), "package stacks // changed\n", 0o644)
 	run("a source file changed", 2)
 	write(t, filepath.Join(project, "stacks", "a_test.go"), "package stacks\n", 0o644)
-	os.Chtimes(filepath.Join(project, "stacks"), time.Now().Add(-5*time.Second), time.Now().Add(-5*time.Second)) // only the test file is new
 	run("a test file changed", 2)
 	write(t, filepath.Join(project, "node_modules", "pkg", "x.go"), "package pkg\n", 0o644)
 	write(t, filepath.Join(project, "cdk.out", "manifest.json"), "{}", 0o644)
 	run("node_modules and cdk.out changed", 2)
+	if err := os.MkdirAll(filepath.Join(project, "bin"), 0o755); err != nil { // cdk.out or bin/ recreated
+		t.Fatal(err)
+	}
+	run("a directory added", 2)
 	if err := os.Remove(filepath.Join(project, "stacks", "a.go")); err != nil {
 		t.Fatal(err)
 	}

@@ -90,6 +90,9 @@ fuzz: ## fuzz the Bashoutter POST body parser and the app's -c/cdk.json inputs f
 	go test -run '^$$' -fuzz '^FuzzParsePost$$' -fuzztime=15s -fuzzminimizetime=200ms ./handson/bashoutter/haiku
 	go test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime=15s -fuzzminimizetime=200ms ./config
 
+# The app skips CDK's built-in CloudFormation validation unless CDK_VALIDATION=true
+# (main.go): here the synth runs it, and its findings fail the synth.
+lint-templates: export CDK_VALIDATION := true
 lint-templates: synth ## cfn-lint every synthesized template: no errors, no warnings
 	cfn-lint cdk.out/*.template.json
 
@@ -121,3 +124,23 @@ clients: ## build the seven clients into bin/ (they keep their exit codes; go ru
 faults: setup tools ## the clients under injected AWS faults; prints the scenario × client table
 	@go test -count=1 -v -p 1 -run 'Fault|TestAskWaitsForATaskECSDoesNotKnowYet|TestAskGivesUp' ./internal/testenv ./cmd/runtask ./cmd/sweep ./cmd/serverless ./cmd/bashoutter ./cmd/preflight ./cmd/cost > .faults.log 2>&1; \
 	status=$$?; grep -E '^(--- FAIL|FAIL|ok)' .faults.log; grep -h 'FAULTS client=' .faults.log | sed 's/^.*FAULTS //'; rm -f .faults.log; exit $$status
+
+# --- synthesis speed (issue 15) ---
+.PHONY: bench-synth
+
+# The baseline of bench-synth: a one-bucket CDK app in plain JavaScript with its own
+# pinned aws-cdk-lib (the version the Go awscdk module embeds).
+BASELINE_STAMP := bench/synth-baseline/node_modules/.package-lock.json
+$(BASELINE_STAMP): bench/synth-baseline/package.json bench/synth-baseline/package-lock.json
+	cd bench/synth-baseline && npm ci --no-audit --no-fund --loglevel=error
+
+# N rounds, alternating: the whole app and the baseline, both by the pinned CDK CLI.
+N ?= 5
+bench-synth: setup $(BASELINE_STAMP) ## time `cdk synth` of the app against a one-bucket JavaScript app (median of N=5, ratio) and profile one synthesis
+	go run ./bench/synthbench -n $(N)
+
+# --- the QA worker's cold start (issue 15) ---
+.PHONY: bench-coldstart
+COLDSTART_RUNS ?= 5
+bench-coldstart: setup ## QA worker cold start at 0.25 vCPU (cgroup CPU quota, needs root): start → model loaded → first answer, medians of COLDSTART_RUNS=5
+	COLDSTART_RUNS=$(COLDSTART_RUNS) go test -run '^$$' -bench '^BenchmarkColdStart$$' -benchtime=1x ./handson/qabot/worker

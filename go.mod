@@ -77,3 +77,4 @@ require (
 ignore ./node_modules
 
 ignore ./testtools/node_modules
+ignore ./bench/synth-baseline/node_modules

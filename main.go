@@ -13,9 +13,11 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/intro-aws-go/intro-aws-go/config"
+	"github.com/intro-aws-go/intro-aws-go/internal/bundlescope"
 	"github.com/intro-aws-go/intro-aws-go/internal/handsons"
 	"github.com/intro-aws-go/intro-aws-go/internal/lambdabuild"
 	"github.com/intro-aws-go/intro-aws-go/internal/project"
+	"github.com/intro-aws-go/intro-aws-go/internal/synthprofile"
 	"github.com/intro-aws-go/intro-aws-go/stacks"
 )
 
@@ -26,7 +28,15 @@ func main() {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
 	}
-	app := awscdk.NewApp(nil)
+	stop := synthprofile.Start("jsii start (Node.js, aws-cdk-lib)")
+	// CDK's built-in CloudFormation validation compiles its WebAssembly rule engine on
+	// every synth: about 60% of the CPU time of `cdk synth` here (make bench-synth). The
+	// templates only change with this code, so `make test` validates them (with
+	// CDK_VALIDATION=true, as errors: @aws-cdk/core:validateAgainstDefaultRules) and runs
+	// cfn-lint; a learner's synth and deploy skip it.
+	app := awscdk.NewApp(&awscdk.AppProps{BuiltinCloudFormationValidation: jsii.Bool(os.Getenv("CDK_VALIDATION") == "true")})
+	stop()
+	bundlescope.Apply(app.Node(), handsons.Stacks)
 	context := allContext(app)
 	keys := make([]string, 0, len(context))
 	for k := range context {
@@ -49,7 +59,10 @@ func main() {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
 	}
+	stop = synthprofile.Start("jsii close")
 	jsii.Close()
+	stop()
+	synthprofile.Report()
 }
 
 // allContext is the app's whole context (cdk.json, cdk.context.json, -c), so that
@@ -73,8 +86,12 @@ func synthesize(app awscdk.App, s config.Settings) (err error) {
 			err = errors.New(msg)
 		}
 	}()
+	stop := synthprofile.Start("stack construction (incl. asset staging, Lambda bundling)")
 	buildApp(app, s)
+	stop()
+	stop = synthprofile.Start("app.Synth (aspects, validation, writing the assembly)")
 	app.Synth(nil)
+	stop()
 	return nil
 }
 

@@ -2,7 +2,6 @@ package constructs
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/intro-aws-go/intro-aws-go/internal/lambdabuild"
 	"github.com/intro-aws-go/intro-aws-go/internal/project"
+	"github.com/intro-aws-go/intro-aws-go/internal/synthprofile"
 )
 
 // GoFunctionProps configures NewGoFunction.
@@ -114,40 +114,49 @@ func NewGoFunction(scope cdkconstructs.Construct, id string, props *GoFunctionPr
 }
 
 // goCode is the function's code asset: the directory of the main package is the asset's
-// source, and its hash is the hash of the compiled output, so a change anywhere in the
-// code the binary is built from (an imported package too) deploys a new version.
+// source, and its hash is Go's build ID of the package (lambdabuild.CacheKey), so a
+// change anywhere in the code the binary is built from (an imported package too)
+// deploys a new version, and a synth that finds the asset of that hash in cdk.out does
+// not build it again. Stacks the CLI does not bundle (aws:cdk:bundling-stacks) get
+// CDK's placeholder hash and no build at all.
 func goCode(scope cdkconstructs.Construct, entry string) awslambda.Code {
 	root, err := project.Root()
 	if err != nil {
 		panic(err)
 	}
 	pkg := "./" + filepath.ToSlash(entry)
-	if *awscdk.Stack_Of(scope).BundlingRequired() {
-		checkBuilds(root, pkg)
-	}
-	return awslambda.Code_FromAsset(jsii.String(filepath.Join(root, filepath.FromSlash(entry))), &awss3assets.AssetOptions{
+	opts := &awss3assets.AssetOptions{
 		AssetHashType: awscdk.AssetHashType_OUTPUT,
 		Bundling: &awscdk.BundlingOptions{
 			// Never used: the local bundler below always builds. The field is required by CDK.
 			Image: awscdk.DockerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/golang:1")),
 			Local: &goBundler{moduleRoot: root, pkg: pkg},
 		},
-	})
+	}
+	if *awscdk.Stack_Of(scope).BundlingRequired() {
+		opts.AssetHashType = awscdk.AssetHashType_CUSTOM
+		opts.AssetHash = jsii.String(cacheKey(root, pkg))
+	}
+	return awslambda.Code_FromAsset(jsii.String(filepath.Join(root, filepath.FromSlash(entry))), opts)
 }
 
-var checked sync.Map // package → struct{}: built once per synthesis
+var keys sync.Map // package → its lambdabuild.CacheKey, computed once per synthesis
 
-// checkBuilds compiles the package once before CDK bundles it. A compile error then
-// stops the app as a Go panic that main reports as go build's message; raised inside
-// CDK's bundling callback it would come back through jsii as a crash of its runtime.
-// The bundler's own build right after reuses Go's build cache.
-func checkBuilds(root, pkg string) {
-	if _, done := checked.LoadOrStore(pkg, struct{}{}); done {
-		return
+// cacheKey computes the package's key once per synthesis (it compiles the package if
+// needed). A compile error stops the app here as a Go panic that main reports as go's
+// message; raised inside CDK's bundling callback it would come back through jsii as a
+// crash of its runtime.
+func cacheKey(root, pkg string) string {
+	if k, ok := keys.Load(pkg); ok {
+		return k.(string)
 	}
-	if err := lambdabuild.Build(root, pkg, os.DevNull, "arm64"); err != nil {
+	defer synthprofile.Start("Lambda bundling: go list (build ID, compile check)")()
+	k, err := lambdabuild.CacheKey(root, pkg, "arm64")
+	if err != nil {
 		panic(err)
 	}
+	keys.Store(pkg, k)
+	return k
 }
 
 // goBundler is CDK's local bundling hook. jsii needs a pointer to it.
@@ -156,8 +165,10 @@ type goBundler struct {
 	pkg        string
 }
 
-// TryBundle compiles the package into outputDir/bootstrap for linux/arm64.
+// TryBundle compiles the package into outputDir/bootstrap for linux/arm64. CDK calls it
+// only when cdk.out does not hold the asset yet.
 func (b *goBundler) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bool {
+	defer synthprofile.Start("Lambda bundling: go build")()
 	out := filepath.Join(*outputDir, lambdabuild.BinaryName)
 	if err := lambdabuild.Build(b.moduleRoot, b.pkg, out, "arm64"); err != nil {
 		panic(err)

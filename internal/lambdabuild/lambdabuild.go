@@ -5,6 +5,8 @@
 package lambdabuild
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
@@ -45,4 +47,26 @@ func FailureMessage(panicValue any) string {
 		return msg[i:]
 	}
 	return ""
+}
+
+// CacheKey returns a key that changes whenever the executable Build(moduleRoot, pkg,
+// …, goarch) makes would: Go's build ID of the compiled main package (it covers the
+// source of the package and of everything it imports, the Go version, the target and
+// the build tags) and the flags of the link. Computing it compiles what is not in Go's
+// build cache yet but links nothing, so a compile error shows here too. The CDK asset
+// of a Go Lambda uses it as its hash, and CDK skips bundling when cdk.out already holds
+// the asset of that hash: a synth after one that changed no Lambda code links nothing.
+func CacheKey(moduleRoot, pkg, goarch string) (string, error) {
+	cmd := exec.Command("go", "list", "-export", "-tags", "lambda.norpc", "-trimpath", "-buildvcs=false", "-f", "{{.BuildID}}", pkg)
+	cmd.Dir = moduleRoot
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+goarch, "CGO_ENABLED=0")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	id := strings.TrimSpace(string(out))
+	if err != nil || id == "" {
+		return "", fmt.Errorf("%s %s (linux/%s): %v\n%s", failurePrefix, pkg, goarch, err, strings.TrimSpace(stderr.String()))
+	}
+	sum := sha256.Sum256([]byte(id + "\x00" + strings.Join(Args(pkg, BinaryName), "\x00") + "\x00" + goarch))
+	return hex.EncodeToString(sum[:]), nil
 }

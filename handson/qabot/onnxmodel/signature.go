@@ -2,8 +2,10 @@ package onnxmodel
 
 // Reading a model's input and output names from the ONNX file itself (ModelProto
 // field 7 graph → GraphProto fields 11 input / 12 output → ValueInfoProto name and
-// tensor element type), streaming past the weights, so that a wrong file is refused
-// with a clear message before ONNX Runtime spends time and memory loading it.
+// tensor element type), seeking past the weights, so that a wrong file is refused
+// with a clear message before ONNX Runtime spends time and memory loading it, and a
+// right one costs next to nothing to check (reading through the weights took 28 ms of
+// CPU for a DistilBERT-sized fp32 file: 0.1 s of a 0.25 vCPU task's cold start).
 
 import (
 	"bufio"
@@ -40,7 +42,11 @@ func readSignature(path string) (inputs, outputs []valueInfo, err error) {
 		return nil, nil, err
 	}
 	defer f.Close()
-	r := bufio.NewReaderSize(f, 1<<16)
+	info, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	r := &seeker{f: f, br: bufio.NewReaderSize(f, 8<<10), limit: info.Size()}
 	notONNX := fmt.Errorf("%s is not an ONNX model", path)
 	sawGraph := false
 	for {
@@ -62,8 +68,13 @@ func readSignature(path string) (inputs, outputs []valueInfo, err error) {
 			return nil, nil, notONNX
 		}
 		sawGraph = true
-		graph := io.LimitReader(r, int64(n))
-		gr := bufio.NewReader(graph)
+		end := r.pos + int64(n)
+		if end > info.Size() {
+			return nil, nil, notONNX
+		}
+		outer := r.limit
+		r.limit = end
+		gr := r
 		for {
 			gf, gw, err := readTag(gr)
 			if err == io.EOF {
@@ -92,6 +103,7 @@ func readSignature(path string) (inputs, outputs []valueInfo, err error) {
 				outputs = append(outputs, v)
 			}
 		}
+		r.limit = outer
 	}
 	if !sawGraph {
 		return nil, nil, notONNX
@@ -99,7 +111,7 @@ func readSignature(path string) (inputs, outputs []valueInfo, err error) {
 	return inputs, outputs, nil
 }
 
-func readTag(r *bufio.Reader) (field, wire int, err error) {
+func readTag(r protoReader) (field, wire int, err error) {
 	t, err := binary.ReadUvarint(r)
 	if err != nil {
 		return 0, 0, err
@@ -110,7 +122,7 @@ func readTag(r *bufio.Reader) (field, wire int, err error) {
 	return int(t >> 3), int(t & 7), nil
 }
 
-func skip(r *bufio.Reader, wire int) error {
+func skip(r protoReader, wire int) error {
 	var n uint64
 	switch wire {
 	case 0:
@@ -132,7 +144,7 @@ func skip(r *bufio.Reader, wire int) error {
 	return err
 }
 
-func readBytes(r *bufio.Reader) ([]byte, error) {
+func readBytes(r protoReader) ([]byte, error) {
 	n, err := binary.ReadUvarint(r)
 	if err != nil || n > 1<<20 {
 		return nil, errors.New("bad length")
@@ -211,4 +223,61 @@ func walk(b []byte, fn func(field int, val uint64, data []byte) error) error {
 		}
 	}
 	return nil
+}
+
+// protoReader reads protobuf fields and skips the ones not needed.
+type protoReader interface {
+	io.Reader
+	io.ByteReader
+	Discard(n int) (int, error)
+}
+
+// seeker reads a message from a file: small fields through a buffer, and skipped
+// fields (the weights, most of the file) by seeking past them rather than reading them.
+// Reads end with io.EOF at limit, the end of the message being read.
+type seeker struct {
+	f     *os.File
+	br    *bufio.Reader
+	pos   int64 // file offset of the next byte
+	limit int64
+}
+
+func (s *seeker) ReadByte() (byte, error) {
+	if s.pos >= s.limit {
+		return 0, io.EOF
+	}
+	b, err := s.br.ReadByte()
+	if err == nil {
+		s.pos++
+	}
+	return b, err
+}
+
+func (s *seeker) Read(p []byte) (int, error) {
+	if s.pos >= s.limit {
+		return 0, io.EOF
+	}
+	if rest := s.limit - s.pos; int64(len(p)) > rest {
+		p = p[:rest]
+	}
+	n, err := s.br.Read(p)
+	s.pos += int64(n)
+	return n, err
+}
+
+func (s *seeker) Discard(n int) (int, error) {
+	if n < 0 || int64(n) > s.limit-s.pos {
+		return 0, io.ErrUnexpectedEOF
+	}
+	if n <= s.br.Buffered() {
+		d, err := s.br.Discard(n)
+		s.pos += int64(d)
+		return d, err
+	}
+	if _, err := s.f.Seek(s.pos+int64(n), io.SeekStart); err != nil {
+		return 0, err
+	}
+	s.br.Reset(s.f)
+	s.pos += int64(n)
+	return n, nil
 }

@@ -85,3 +85,21 @@ bashoutter-local: setup ## hands-on #6 on localhost: the page and the API agains
 
 clean: ## remove build output (not node_modules)
 	rm -rf cdk.out
+
+# Architecture diagrams (docs/diagrams): one figure per hands-on, drawn from the
+# synthesized app by internal/diagrams with Graphviz's dot and the AWS Architecture
+# Icons of the aws-icons npm package. A Go test fails when a committed figure no
+# longer matches the app: then run `make diagrams` and commit docs/diagrams.
+.PHONY: diagrams graphviz
+
+# Installs Debian's graphviz when dot is missing and this is a Debian machine on which
+# we are root; elsewhere it says what to install.
+graphviz:
+	@if command -v dot >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian's graphviz for make diagrams"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
+	else echo "error: make diagrams needs Graphviz's dot (apt-get install graphviz, brew install graphviz)" >&2; exit 1; fi
+
+diagrams: $(NPM_STAMP) graphviz ## redraw docs/diagrams (one figure per hands-on) from the synthesized app
+	go run ./internal/diagrams/gen -out docs/diagrams

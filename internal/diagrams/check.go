@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
 )
 
 // Stacks lists every stack drawn by some figure.
@@ -73,4 +75,12 @@ func clip(s string) string {
 		return s[:120] + "…"
 	}
 	return s
+}
+
+// Synth synthesizes the app into outdir as the figures are drawn from it: as the CDK
+// CLI does (cdk.json's context, no AWS account) with the construct paths in the
+// templates' metadata (the CLI's aws:cdk:enable-path-metadata), which give the course's
+// names, and with asset bundling skipped (assets are not drawn).
+func Synth(outdir string) error {
+	return testenv.SynthAppTo(outdir, map[string]any{"aws:cdk:enable-path-metadata": true})
 }

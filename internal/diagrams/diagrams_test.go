@@ -6,11 +6,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/intro-aws-go/intro-aws-go/internal/project"
-	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
 )
 
 var (
@@ -32,7 +32,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	assembly = filepath.Join(dir, "cdk.out")
-	if err := testenv.SynthAppTo(assembly, nil); err != nil {
+	if err := Synth(assembly); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
@@ -112,6 +112,9 @@ func TestStaleWhenTheSVGWasNotRedrawn(t *testing.T) {
 	}
 }
 
+// hashed matches a logical ID's hash suffix (the names must be the construct's).
+var hashed = regexp.MustCompile(`[0-9A-F]{8}(\n|$)`)
+
 // What each figure must make clear, checked on the graph built from the app.
 func TestFiguresShowWhatALearnerDeploys(t *testing.T) {
 	ts := templates(t)
@@ -123,6 +126,9 @@ func TestFiguresShowWhatALearnerDeploys(t *testing.T) {
 		}
 		graphs[h.File] = g
 		for _, n := range g.Nodes {
+			if hashed.MatchString(n.Label) {
+				t.Errorf("%s: node label %q shows a logical ID, not the construct's name", h.File, n.Label)
+			}
 			if strings.HasPrefix(n.Type, "AWS::IAM::") || n.Type == "AWS::CDK::Metadata" || n.Type == "AWS::EC2::RouteTable" {
 				t.Errorf("%s draws CDK wiring %s (%s)", h.File, n.ID, n.Type)
 			}
@@ -199,6 +205,9 @@ func TestFiguresShowWhatALearnerDeploys(t *testing.T) {
 	}
 	if !edge(g, igw, one(g, "AWS::Logs::LogGroup"), "writes logs") || !edge(g, one(g, "AWS::ECS::Cluster"), task, "runs one task") {
 		t.Error("QA bot: logs or the cluster's task missing")
+	}
+	if !strings.Contains(table.Label, "EcsClusterQaBot-Table") || !strings.Contains(table.Label, "key item_id") {
+		t.Errorf("QA bot: table label %q lacks the course's name and key", table.Label)
 	}
 	if ssm := byType(g, "ssm"); len(ssm) != 1 || !strings.Contains(ssm[0].Label, "TABLE_NAME") {
 		t.Errorf("QA bot: the SSM parameters node is missing or does not list TABLE_NAME: %v", ssm)

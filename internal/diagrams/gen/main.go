@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 
 	"github.com/intro-aws-go/intro-aws-go/internal/diagrams"
-	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
 )
 
 func main() {
@@ -32,7 +31,7 @@ func run(out, iconDir, cdkOut string) error {
 	defer os.RemoveAll(tmp)
 	if cdkOut == "" {
 		cdkOut = filepath.Join(tmp, "cdk.out")
-		if err := testenv.SynthAppTo(cdkOut, nil); err != nil {
+		if err := diagrams.Synth(cdkOut); err != nil {
 			return err
 		}
 	}

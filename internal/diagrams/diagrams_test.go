@@ -200,7 +200,7 @@ func TestFiguresShowWhatALearnerDeploys(t *testing.T) {
 	if got := clusterKinds(g, task); fmt.Sprint(got) != fmt.Sprint(inNetwork) {
 		t.Errorf("QA bot: the task sits in %v, want %v", got, inNetwork)
 	}
-	if !edge(g, igw, task, "0.0.0.0/0") || !edge(g, igw, table, "reads, writes") {
+	if !edge(g, task, igw, "0.0.0.0/0") || !edge(g, igw, table, "reads, writes") {
 		t.Error("QA bot: the task's way to its table (through the internet gateway) is not drawn")
 	}
 	if !edge(g, igw, one(g, "AWS::Logs::LogGroup"), "writes logs") || !edge(g, one(g, "AWS::ECS::Cluster"), task, "runs one task") {

@@ -105,13 +105,14 @@ type builder struct {
 	inVPC    map[string]string // node ID → VPC cluster it sits in
 	igwOf    map[string]string // node ID → internet-gateway node ID of its public route
 	wired    map[string]bool   // edges whose label the template's wiring gave (IAM adds none)
+	outbound map[string]bool   // internet gateways that are some node's way out to a service
 }
 
 // Build draws one hands-on from the synthesized templates of its stacks.
 func Build(h HandsOn, templates map[string]*Template) (*Graph, error) {
 	g := &Graph{HandsOn: h}
 	b := &builder{g: g, nodes: map[string]*Node{}, clusters: map[string]*Cluster{}, edges: map[string]*Edge{},
-		inVPC: map[string]string{}, igwOf: map[string]string{}, wired: map[string]bool{}}
+		inVPC: map[string]string{}, igwOf: map[string]string{}, wired: map[string]bool{}, outbound: map[string]bool{}}
 	b.cloud = b.cluster("cloud", "AWS Cloud (your region)", "cloud", "")
 	b.addNode(&Node{ID: "client", Label: h.Client, Icon: icons["client"]})
 	for _, s := range h.Stacks {
@@ -432,6 +433,14 @@ func (b *builder) stack() error {
 
 	b.wiring()
 	b.iam()
+	// Layout only: Graphviz ranks an edge's head after its tail. Where the gateway is the
+	// way out (a task reaching its table), draw the route from the node to the gateway,
+	// so the figure reads task → gateway → services; else from the gateway in.
+	for _, e := range b.g.Edges {
+		if e.Style == "route" && b.outbound[e.From] && b.nodes[e.To].Stack == t.Stack {
+			e.From, e.To = e.To, e.From
+		}
+	}
 	return nil
 }
 
@@ -595,6 +604,7 @@ func (b *builder) access(from string, refs []string, to, label string) {
 	for _, tg := range targets {
 		if gw, ok := b.igwOf[from]; ok && b.inVPC[tg] != b.inVPC[from] {
 			from = gw
+			b.outbound[gw] = true
 		}
 		if b.wired[from+"\x00"+tg] {
 			continue // the wiring's label says more (a dead-letter queue's "sends failed\nasync events")

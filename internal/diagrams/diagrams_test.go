@@ -302,3 +302,35 @@ func TestIconsShipInTheNpmPackageAndRender(t *testing.T) {
 		t.Error("rendered SVG refers to local files")
 	}
 }
+
+// Each hands-on section of the READMEs (README.ja.md too, once it exists) shows its
+// figure near the top. A section is a "## " heading naming "#N" and the stack.
+func TestReadmesShowEachFigure(t *testing.T) {
+	for _, name := range []string{"README.md", "README.ja.md"} {
+		raw, err := os.ReadFile(filepath.Join(root, name))
+		if os.IsNotExist(err) && name != "README.md" {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		sections := strings.Split(string(raw), "\n## ")
+		for i, h := range HandsOns {
+			img := "](docs/diagrams/" + h.File + ".svg)"
+			found := false
+			for _, sec := range sections {
+				lines := strings.Split(sec, "\n")
+				if !strings.Contains(lines[0], fmt.Sprintf("#%d", i+1)) || !strings.Contains(lines[0], h.Stacks[0]) {
+					continue
+				}
+				if len(lines) > 12 {
+					lines = lines[:12]
+				}
+				found = strings.Contains(strings.Join(lines, "\n"), img)
+			}
+			if !found {
+				t.Errorf("%s: the section of hands-on #%d does not show %s near its top", name, i+1, img)
+			}
+		}
+	}
+}

@@ -13,6 +13,9 @@ type Graph struct {
 	Clusters []*Cluster
 	Nodes    []*Node
 	Edges    []*Edge
+	// Unknown lists resources of types this package does not know, drawn as plain
+	// boxes: decide whether to give them an icon or hide them.
+	Unknown []string
 }
 
 // Cluster is a box: the AWS cloud, a stack, a VPC, a subnet, a security group.
@@ -358,6 +361,7 @@ func (b *builder) stack() error {
 				icon = icons["custom"]
 			}
 			b.draw(id, icon, lines(strings.TrimPrefix(r.Type, "AWS::"), name))
+			b.g.Unknown = append(b.g.Unknown, t.Stack+"/"+name+" ("+r.Type+")")
 		}
 	}
 	if len(ssmNames) > 0 {

@@ -51,6 +51,9 @@ func run(out, iconDir, cdkOut string) error {
 		if err != nil {
 			return err
 		}
+		for _, u := range g.Unknown {
+			fmt.Fprintf(os.Stderr, "note: %s: %s is drawn as a plain box (internal/diagrams/graph.go knows no icon for it)\n", h.File, u)
+		}
 		dot := g.DOT()
 		svg, err := diagrams.Render(dot, icons)
 		if err != nil {

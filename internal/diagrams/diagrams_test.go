@@ -85,6 +85,16 @@ func TestStaleWhenAStackGainsAResource(t *testing.T) {
 	if !strings.Contains(g.DOT(), `"MyFirstEc2/ExtraTable"`) {
 		t.Error("the regenerated figure does not draw the new table")
 	}
+
+	// A type the package does not know is drawn too (as a plain box) and named.
+	ts["MyFirstEc2"].Resources["ExtraTopic0123ABCD"] = Resource{Type: "AWS::SNS::Topic",
+		Metadata: map[string]any{"aws:cdk:path": "MyFirstEc2/ExtraTopic/Resource"}}
+	if g, err = Build(HandsOns[0], ts); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(g.DOT(), `"MyFirstEc2/ExtraTopic"`) || fmt.Sprint(g.Unknown) != "[MyFirstEc2/ExtraTopic (AWS::SNS::Topic)]" {
+		t.Errorf("unknown type: drawn %v, Unknown = %v", strings.Contains(g.DOT(), "ExtraTopic"), g.Unknown)
+	}
 }
 
 // A DOT that was regenerated without redrawing its SVG is stale too.

@@ -46,7 +46,7 @@ setup: $(NPM_STAMP) ## install the pinned CDK CLI and download Go modules
 $(TEST_NPM_STAMP): testtools/package.json testtools/package-lock.json
 	npm ci --prefix testtools --no-audit --no-fund --loglevel=error
 
-test-setup: setup $(TEST_NPM_STAMP) ## setup, plus the test-only npm packages (ONNX Runtime, playwright-core)
+test-setup: setup $(TEST_NPM_STAMP) ## setup, plus the test-only npm packages (ONNX Runtime, playwright-core, tokenizers, aws-icons, the S3 SDK)
 
 $(RIE_STAMP):
 	GOBIN=$(CURDIR)/bin go install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
@@ -144,3 +144,21 @@ bench-synth: setup $(BASELINE_STAMP) ## time `cdk synth` of the app against a on
 COLDSTART_RUNS ?= 5
 bench-coldstart: setup ## QA worker cold start at 0.25 vCPU (cgroup CPU quota, needs root): start → model loaded → first answer, medians of COLDSTART_RUNS=5
 	COLDSTART_RUNS=$(COLDSTART_RUNS) go test -run '^$$' -bench '^BenchmarkColdStart$$' -benchtime=1x ./handson/qabot/worker
+
+# Architecture diagrams (docs/diagrams): one figure per hands-on, drawn from the
+# synthesized app by internal/diagrams with Graphviz's dot and the AWS Architecture
+# Icons of the aws-icons npm package. A Go test fails when a committed figure no
+# longer matches the app: then run `make diagrams` and commit docs/diagrams.
+.PHONY: diagrams graphviz
+
+# Installs Debian's graphviz when dot is missing and this is a Debian machine on which
+# we are root; elsewhere it says what to install.
+graphviz:
+	@if command -v dot >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian's graphviz for make diagrams"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
+	else echo "error: make diagrams needs Graphviz's dot (apt-get install graphviz, brew install graphviz)" >&2; exit 1; fi
+
+diagrams: test-setup graphviz ## redraw docs/diagrams (one figure per hands-on) from the synthesized app
+	go run ./internal/diagrams/gen -out docs/diagrams

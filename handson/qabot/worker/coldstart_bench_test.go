@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/intro-aws-go/intro-aws-go/handson/qabot"
-	"github.com/intro-aws-go/intro-aws-go/handson/qabot/tinymodel"
 	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
+	"github.com/intro-aws-go/intro-aws-go/internal/testenv/tinymodel"
 )
 
 // BenchmarkColdStart is most of a QA task's life once its image is pulled: the worker

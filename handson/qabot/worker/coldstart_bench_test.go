@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/intro-aws-go/intro-aws-go/handson/qabot"
+	"github.com/intro-aws-go/intro-aws-go/handson/contracts/qabot"
 	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
 	"github.com/intro-aws-go/intro-aws-go/internal/testenv/tinymodel"
 )

@@ -6,9 +6,7 @@ package main
 // POST) is explained in one line with what was stored.
 
 import (
-	"context"
 	"fmt"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -16,10 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/intro-aws-go/intro-aws-go/handson/bashoutter/api"
-	"github.com/intro-aws-go/intro-aws-go/handson/bashoutter/local"
 	"github.com/intro-aws-go/intro-aws-go/internal/awsenv"
-	"github.com/intro-aws-go/intro-aws-go/internal/project"
 	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
 )
 
@@ -105,20 +100,7 @@ func TestFaultsLostAnswerBehindTheAPI(t *testing.T) {
 	faults := testenv.StartFaults(t, moto.Endpoint, testenv.LostAnswerScenario("dynamodb", "PutItem"))
 	cfg := (&testenv.Moto{Endpoint: faults.URL}).Config()
 	cfg.Retryer = func() aws.Retryer { return awsenv.Retryer() }
-	db := dynamodb.NewFromConfig(cfg)
-	if err := api.CreateTable(context.Background(), db, "haiku"); err != nil {
-		t.Fatal(err)
-	}
-	store := &api.Store{DB: db, Table: "haiku"}
-	root, _ := project.Root()
-	s, err := local.Start(local.Options{
-		Handler: &api.Handler{Store: store, Logf: t.Logf}, WebDir: filepath.Join(root, "handson/bashoutter/web"),
-		SiteAddr: "127.0.0.1:0", APIAddr: "127.0.0.1:0",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s, store := serveLocal(t, dynamodb.NewFromConfig(cfg))
 	code, out, errOut := runCmd(t, "post-many", "12", "--concurrency", "2", "--api-url", s.APIURL)
 	if code != 0 || !strings.Contains(out, "Posted 12 of 12 haiku") {
 		t.Fatalf("post-many = %d\n%s\n%s", code, out, errOut)

@@ -25,7 +25,14 @@ func setup(t *testing.T) (*testenv.Moto, *local.Servers, *api.Store) {
 	t.Helper()
 	moto := testenv.StartMoto(t)
 	moto.SetEnv(t)
-	db := dynamodb.NewFromConfig(moto.Config())
+	s, store := serveLocal(t, dynamodb.NewFromConfig(moto.Config()))
+	return moto, s, store
+}
+
+// serveLocal creates the haiku table through db and serves the page and the API on
+// loopback ports until the test ends.
+func serveLocal(t *testing.T, db *dynamodb.Client) (*local.Servers, *api.Store) {
+	t.Helper()
 	if err := api.CreateTable(context.Background(), db, "haiku"); err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +46,7 @@ func setup(t *testing.T) (*testenv.Moto, *local.Servers, *api.Store) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	return moto, s, store
+	return s, store
 }
 
 func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {

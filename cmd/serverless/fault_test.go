@@ -14,7 +14,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
@@ -33,17 +32,7 @@ func TestFaultsEveryCommand(t *testing.T) {
 				t.Fatal(err)
 			}
 			moto.SetEnv(t)
-			db := dynamodb.NewFromConfig(moto.Config())
-			if _, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
-				TableName: aws.String("tbl"), BillingMode: ddbtypes.BillingModePayPerRequest,
-				AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("item_id"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
-				KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("item_id"), KeyType: ddbtypes.KeyTypeHash}},
-			}); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := s3.NewFromConfig(moto.Config(), func(o *s3.Options) { o.UsePathStyle = true }).CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("bkt")}); err != nil {
-				t.Fatal(err)
-			}
+			db := tableAndBucket(t, moto)
 			moto.CreateStack(t, "SimpleDynamoDb", map[string]string{"TableName": "tbl"})
 			moto.CreateStack(t, "SimpleS3", map[string]string{"BucketName": "bkt"})
 			moto.CreateStack(t, "SimpleLambda", map[string]string{"FunctionName": "function"})
@@ -121,18 +110,7 @@ func TestFaultsEveryCommand(t *testing.T) {
 func TestFaultsRefusalsAreExplained(t *testing.T) {
 	moto := testenv.StartMoto(t)
 	moto.SetEnv(t)
-	ctx := context.Background()
-	db := dynamodb.NewFromConfig(moto.Config())
-	if _, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName: aws.String("tbl"), BillingMode: ddbtypes.BillingModePayPerRequest,
-		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("item_id"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
-		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("item_id"), KeyType: ddbtypes.KeyTypeHash}},
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s3.NewFromConfig(moto.Config(), func(o *s3.Options) { o.UsePathStyle = true }).CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("bkt")}); err != nil {
-		t.Fatal(err)
-	}
+	tableAndBucket(t, moto)
 	src := filepath.Join(t.TempDir(), "nemo.jpg")
 	os.WriteFile(src, []byte("nemo"), 0o644)
 	for _, c := range []struct {
@@ -162,4 +140,16 @@ func TestFaultsRefusalsAreExplained(t *testing.T) {
 			p.RequireHit(t, "serverless "+c.args[0]+" (refusal)")
 		})
 	}
+}
+
+// tableAndBucket makes the table "tbl" and the bucket "bkt" in moto; it returns the
+// table's client.
+func tableAndBucket(t *testing.T, moto *testenv.Moto) *dynamodb.Client {
+	t.Helper()
+	db := dynamodb.NewFromConfig(moto.Config())
+	createTable(t, db, "tbl")
+	if _, err := s3.NewFromConfig(moto.Config(), func(o *s3.Options) { o.UsePathStyle = true }).CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("bkt")}); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }

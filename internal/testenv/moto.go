@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -44,8 +45,16 @@ func StartMoto(t testing.TB) *Moto {
 func StartMotoServer() (*Moto, error) {
 	bin, err := exec.LookPath("moto_server")
 	if err != nil {
-		return nil, errors.New(`moto_server not found: install it with pip install "moto[server]" (see README prerequisites)`)
+		return nil, errMotoMissing
 	}
+	return startMoto(bin)
+}
+
+var errMotoMissing = errors.New(`moto_server not found: install it with pip install "moto[server]" (see README prerequisites)`)
+
+// startMoto runs argv (moto_server, or a script that serves moto) with moto_server's
+// host and port arguments on a free loopback port, and waits until it answers.
+func startMoto(argv ...string) (*Moto, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -54,12 +63,12 @@ func StartMotoServer() (*Moto, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
+	cmd := exec.Command(argv[0], append(argv[1:], "-H", "127.0.0.1", "-p", fmt.Sprint(port))...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = serverAttr() // dies with the test process; Stop ends its children too
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
-		return nil, fmt.Errorf("start moto_server: %w", err)
+		return nil, fmt.Errorf("start %s: %w", filepath.Base(argv[len(argv)-1]), err)
 	}
 	guardGroup(cmd.Process.Pid)
 	logFile.Close()

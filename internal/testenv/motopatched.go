@@ -5,9 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
 	"testing"
-	"time"
 )
 
 // StartMotoPatched starts moto's server through a Python script (run with python3, the
@@ -16,30 +14,9 @@ import (
 // Stop, as StartMotoServer's.
 func StartMotoPatched(script string) (*Moto, error) {
 	if _, err := exec.LookPath("moto_server"); err != nil {
-		return nil, fmt.Errorf(`moto_server not found: install it with pip install "moto[server]" (see README prerequisites)`)
+		return nil, errMotoMissing
 	}
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	logFile, err := os.CreateTemp("", "moto-*.log")
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command("python3", script, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		return nil, fmt.Errorf("start %s: %w", script, err)
-	}
-	logFile.Close()
-	m := &Moto{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, logPath: logFile.Name()}
-	if err := m.waitReady(30 * time.Second); err != nil {
-		m.Stop()
-		return nil, err
-	}
-	return m, nil
+	return startMoto("python3", script)
 }
 
 // PatchedMotoScript is testdata/moto_patched.py of this package: moto_server with the

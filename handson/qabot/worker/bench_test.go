@@ -24,16 +24,7 @@ var baseOnce [2]sync.Once
 func BenchmarkWorkerPeakMemory(b *testing.B) {
 	for i, variant := range []string{"int8", "fp32"} {
 		b.Run(variant, func(b *testing.B) {
-			dir := filepath.Join(baseDir, variant)
-			var err error
-			baseOnce[i].Do(func() {
-				cfg := tinymodel.BaseSize()
-				cfg.Int8 = variant == "int8"
-				err = tinymodel.Write(dir, cfg)
-			})
-			if err != nil {
-				b.Fatal(err)
-			}
+			dir := baseModel(b, i, variant)
 			benchmarkPeakMemory(b, dir)
 		})
 	}
@@ -60,4 +51,21 @@ func benchmarkPeakMemory(b *testing.B, dir string) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(peakKiB)/1024, "peak-RSS-MiB")
+}
+
+// baseModel writes the DistilBERT-size model of variant ("int8" or "fp32") once per
+// test binary (baseOnce[i]) and returns its directory.
+func baseModel(b *testing.B, i int, variant string) string {
+	b.Helper()
+	dir := filepath.Join(baseDir, variant)
+	var err error
+	baseOnce[i].Do(func() {
+		cfg := tinymodel.BaseSize()
+		cfg.Int8 = variant == "int8"
+		err = tinymodel.Write(dir, cfg)
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return dir
 }

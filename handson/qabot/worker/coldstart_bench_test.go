@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/intro-aws-go/intro-aws-go/handson/contracts/qabot"
 	"github.com/intro-aws-go/intro-aws-go/internal/testenv"
-	"github.com/intro-aws-go/intro-aws-go/internal/testenv/tinymodel"
 )
 
 // BenchmarkColdStart is most of a QA task's life once its image is pulled: the worker
@@ -43,16 +41,7 @@ func BenchmarkColdStart(b *testing.B) {
 	for i, variant := range []string{"int8", "fp32"} {
 		for _, threads := range []string{"1", "default"} {
 			b.Run(variant+"/threads="+threads, func(b *testing.B) {
-				dir := filepath.Join(baseDir, variant)
-				var err error
-				baseOnce[i].Do(func() {
-					cfg := tinymodel.BaseSize()
-					cfg.Int8 = variant == "int8"
-					err = tinymodel.Write(dir, cfg)
-				})
-				if err != nil {
-					b.Fatal(err)
-				}
+				dir := baseModel(b, i, variant)
 				db, table := newTable(b)
 				put(b, db, table, qabot.Item{ItemID: "course", Context: qabot.ExampleContext, Question: qabot.ExampleQuestion})
 				var loaded, answered, reported, cpu []float64

@@ -645,7 +645,7 @@ func TestUnsafeTextIsRefusedOnEveryPath(t *testing.T) {
 		{"", []string{"ask", "c", "Who\x00?"}, "error: the question: character 4, U+0000 NULL (control, Cc), is not allowed"},
 		{"", []string{"ask", "--context-file", sjis, "q"}, "error: the context: character 1 is not valid UTF-8 (byte 0x82)"},
 		{"ab\x1b[2J", []string{"ask", "q"}, "error: the context: character 3, U+001B ESCAPE (control, Cc), is not allowed"},
-		{"", []string{"ask-many", surrogate}, "runtask: problem 1 of " + surrogate + ": the context: character 2, U+FFFD REPLACEMENT CHARACTER"},
+		{"", []string{"ask-many", surrogate}, "error: problem 1 of " + surrogate + ": the context: character 2, U+FFFD REPLACEMENT CHARACTER"},
 	} {
 		code, out, errOut := runtask(t, c.stdin, c.args...)
 		if code != exitUsage || out != "" {

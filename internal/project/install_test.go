@@ -45,7 +45,7 @@ func TestSynthInstallsOnlyTheCDKCLI(t *testing.T) {
 	if got := devDependencies(t, filepath.Join(root, "package.json")); !slices.Equal(got, []string{"aws-cdk"}) {
 		t.Errorf("package.json installs %v, want only aws-cdk (test-only packages go to %s/package.json)", got, TestToolsDir)
 	}
-	if got := devDependencies(t, filepath.Join(root, TestToolsDir, "package.json")); !slices.Equal(got, []string{"@aws-sdk/client-s3", "onnxruntime-node", "playwright-core", "tokenizers"}) {
+	if got := devDependencies(t, filepath.Join(root, TestToolsDir, "package.json")); !slices.Equal(got, []string{"@aws-sdk/client-s3", "aws-icons", "onnxruntime-node", "playwright-core", "tokenizers"}) {
 		t.Errorf("%s/package.json installs %v", TestToolsDir, got)
 	}
 	makefile, err := os.ReadFile(filepath.Join(root, "Makefile"))

@@ -28,6 +28,7 @@ type mdSection struct {
 	images  []string // image targets, in order
 	links   []string // link targets to repository files (no URL, no #anchor), sorted
 	anchors []string // #anchor link targets, to check that they resolve in their own file
+	other   []string // links to README.md or README.ja.md
 	tables  []string // shape of each table: the number of cells of each row
 	numbers []string // numbers in the prose outside link targets and URLs, sorted
 }
@@ -85,6 +86,8 @@ func parseReadme(text string) []mdSection {
 				cur.images = append(cur.images, target)
 			case strings.HasPrefix(target, "#"):
 				cur.anchors = append(cur.anchors, target)
+			case target == "README.md" || target == "README.ja.md":
+				cur.other = append(cur.other, target) // the link between the two files
 			case !strings.Contains(target, "://") && !strings.HasPrefix(target, "mailto:"):
 				cur.links = append(cur.links, target)
 			}
@@ -96,7 +99,12 @@ func parseReadme(text string) []mdSection {
 			text := strings.TrimSuffix(strings.TrimPrefix(m[0], m[1]+"["), "]("+m[2]+")")
 			prose += " " + mdURL.ReplaceAllString(text, "")
 		}
-		cur.numbers = append(cur.numbers, mdNumber.FindAllString(prose, -1)...)
+		for _, n := range mdNumber.FindAllString(prose, -1) {
+			if t := strings.TrimLeft(n, "0"); t != "" && t[0] != '.' {
+				n = t
+			}
+			cur.numbers = append(cur.numbers, n)
+		}
 	}
 	flushTable()
 	for i := range secs {
@@ -185,11 +193,11 @@ func TestReadmeJaFollowsReadme(t *testing.T) {
 			}
 		}
 	}
-	if !contains(en[0].links, "README.ja.md") {
-		t.Error("README.md does not link to README.ja.md before its first heading")
+	if !contains(en[1].other, "README.ja.md") {
+		t.Error("README.md does not link to README.ja.md under its title")
 	}
-	if !contains(ja[0].links, "README.md") {
-		t.Error("README.ja.md does not link to README.md before its first heading")
+	if !contains(ja[1].other, "README.md") {
+		t.Error("README.ja.md does not link to README.md under its title")
 	}
 }
 
@@ -221,18 +229,18 @@ func contains(list []string, s string) bool {
 
 // The parser itself: what it counts and what it leaves out.
 func TestParseReadme(t *testing.T) {
-	secs := parseReadme("intro [ja](README.ja.md)\n# T 1\ncosts $0.5 for 2 h, see [x 3](https://e.com/4) and [y](#t-1)\n" +
+	secs := parseReadme("intro [ja](README.ja.md)\n# T 1\ncosts $0.5 for 2 h from 07, see [x 3](https://e.com/4) and [y](#t-1)\n" +
 		"```sh\nrun 9\n```\n![d](docs/a.svg)\n| a | b |\n|---|---|\n| `c` | 7 |\ntext\n")
 	if len(secs) != 2 || secs[1].level != 1 {
 		t.Fatalf("sections: %+v", secs)
 	}
 	s := secs[1]
-	if want := []string{"0.5", "1", "2", "3", "7"}; !reflect.DeepEqual(s.numbers, want) {
-		t.Errorf("numbers %v, want %v (heading and link text counted; URL and code not)", s.numbers, want)
+	if want := []string{"0.5", "1", "2", "3", "7", "7"}; !reflect.DeepEqual(s.numbers, want) {
+		t.Errorf("numbers %v, want %v (heading and link text counted, leading zeros dropped; URL and code not)", s.numbers, want)
 	}
 	if !reflect.DeepEqual(s.code, []string{"```sh\nrun 9"}) || !reflect.DeepEqual(s.images, []string{"docs/a.svg"}) ||
 		!reflect.DeepEqual(s.tables, []string{"2,2,2"}) || !reflect.DeepEqual(s.anchors, []string{"#t-1"}) ||
-		!reflect.DeepEqual(secs[0].links, []string{"README.ja.md"}) {
+		!reflect.DeepEqual(secs[0].other, []string{"README.ja.md"}) {
 		t.Errorf("parsed %+v", s)
 	}
 	if got := githubAnchor("What will it cost? / 料金の目安"); got != "what-will-it-cost--料金の目安" {

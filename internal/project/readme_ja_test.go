@@ -39,6 +39,10 @@ var (
 	mdLink   = regexp.MustCompile(`(!?)\[[^\]]*\]\(([^)\s]+)\)`)
 	mdURL    = regexp.MustCompile(`https?://[^\s)>` + "`" + `]+`)
 	mdNumber = regexp.MustCompile(`\d+(?:\.\d+)?`)
+	// "November 2026" is "2026 年 11 月" in Japanese: an English month name counts as its number.
+	mdMonth = regexp.MustCompile(`\b(January|February|March|April|May|June|July|August|September|October|November|December)\b`)
+	months  = map[string]string{"January": "1", "February": "2", "March": "3", "April": "4", "May": "5", "June": "6",
+		"July": "7", "August": "8", "September": "9", "October": "10", "November": "11", "December": "12"}
 )
 
 func parseReadme(text string) []mdSection {
@@ -99,6 +103,7 @@ func parseReadme(text string) []mdSection {
 			text := strings.TrimSuffix(strings.TrimPrefix(m[0], m[1]+"["), "]("+m[2]+")")
 			prose += " " + mdURL.ReplaceAllString(text, "")
 		}
+		prose = mdMonth.ReplaceAllStringFunc(prose, func(m string) string { return months[m] })
 		for _, n := range mdNumber.FindAllString(prose, -1) {
 			if t := strings.TrimLeft(n, "0"); t != "" && t[0] != '.' {
 				n = t
@@ -229,14 +234,14 @@ func contains(list []string, s string) bool {
 
 // The parser itself: what it counts and what it leaves out.
 func TestParseReadme(t *testing.T) {
-	secs := parseReadme("intro [ja](README.ja.md)\n# T 1\ncosts $0.5 for 2 h from 07, see [x 3](https://e.com/4) and [y](#t-1)\n" +
+	secs := parseReadme("intro [ja](README.ja.md)\n# T 1\ncosts $0.5 for 2 h from 07 May, see [x 3](https://e.com/4) and [y](#t-1)\n" +
 		"```sh\nrun 9\n```\n![d](docs/a.svg)\n| a | b |\n|---|---|\n| `c` | 7 |\ntext\n")
 	if len(secs) != 2 || secs[1].level != 1 {
 		t.Fatalf("sections: %+v", secs)
 	}
 	s := secs[1]
-	if want := []string{"0.5", "1", "2", "3", "7", "7"}; !reflect.DeepEqual(s.numbers, want) {
-		t.Errorf("numbers %v, want %v (heading and link text counted, leading zeros dropped; URL and code not)", s.numbers, want)
+	if want := []string{"0.5", "1", "2", "3", "5", "7", "7"}; !reflect.DeepEqual(s.numbers, want) {
+		t.Errorf("numbers %v, want %v (heading and link text counted, leading zeros dropped, month names as numbers; URL and code not)", s.numbers, want)
 	}
 	if !reflect.DeepEqual(s.code, []string{"```sh\nrun 9"}) || !reflect.DeepEqual(s.images, []string{"docs/a.svg"}) ||
 		!reflect.DeepEqual(s.tables, []string{"2,2,2"}) || !reflect.DeepEqual(s.anchors, []string{"#t-1"}) ||

@@ -133,10 +133,17 @@ func TestUnknownTypeIsReportedNotSkipped(t *testing.T) {
 	}
 }
 
-var update = flag.Bool("update", false, "rewrite the README's cost tables from the output")
+var update = flag.Bool("update", false, "rewrite the READMEs' cost tables from the output")
 
+// README.ja.md shows the same tables, as cost prints them (in English).
 func TestReadmeCostTableIsTheOutput(t *testing.T) {
-	readmePath := filepath.Join(moduleRoot(t), "README.md")
+	for _, name := range []string{"README.md", "README.ja.md"} {
+		readmeCostTableIsTheOutput(t, name)
+	}
+}
+
+func readmeCostTableIsTheOutput(t *testing.T, name string) {
+	readmePath := filepath.Join(moduleRoot(t), name)
 	readme, err := os.ReadFile(readmePath)
 	if err != nil {
 		t.Fatal(err)
@@ -149,7 +156,7 @@ func TestReadmeCostTableIsTheOutput(t *testing.T) {
 		begin, end := "<!-- cost "+region+" -->\n", "<!-- end cost "+region+" -->"
 		i, j := bytes.Index(readme, []byte(begin)), bytes.Index(readme, []byte(end))
 		if i < 0 || j < i {
-			t.Fatalf("README has no %q ... %q block", begin, end)
+			t.Fatalf("%s has no %q ... %q block", name, begin, end)
 		}
 		if *update {
 			readme = append(readme[:i+len(begin):i+len(begin)], append([]byte(out), readme[j:]...)...)
@@ -159,7 +166,7 @@ func TestReadmeCostTableIsTheOutput(t *testing.T) {
 			continue
 		}
 		if got := string(readme[i+len(begin) : j]); got != out {
-			t.Errorf("README's %s cost table differs from `go run ./cmd/cost --region %s --markdown` (go test ./cmd/cost -run Readme -update rewrites it):\n--- README\n%s--- output\n%s", region, region, got, out)
+			t.Errorf("%s's %s cost table differs from `go run ./cmd/cost --region %s --markdown` (go test ./cmd/cost -run Readme -update rewrites it):\n--- README\n%s--- output\n%s", name, region, region, got, out)
 		}
 	}
 }

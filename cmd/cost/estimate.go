@@ -118,7 +118,6 @@ func estimateStack(stack string, t template, region string, p regionPrices, imag
 // priceResource returns the lines of one resource: none for free types.
 func priceResource(id string, r resource, t template, p regionPrices) []line {
 	base := line{Resource: id, Type: r.Type}
-	props := r.Properties
 	switch {
 	case freeTypes[r.Type] != "":
 		base.Kind, base.What = kindFree, freeTypes[r.Type]
@@ -126,75 +125,110 @@ func priceResource(id string, r resource, t template, p regionPrices) []line {
 	case strings.HasPrefix(r.Type, "Custom::"):
 		base.Kind, base.What = kindFree, "deploy-time step (its Lambda runs at deploy and destroy only)"
 		return []line{base}
-	}
-
-	switch r.Type {
-	case "AWS::EC2::Instance":
+	case r.Type == "AWS::EC2::Instance":
 		return priceInstance(id, r, t, p)
-	case "AWS::CloudWatch::Alarm":
-		base.Kind, base.What = kindHourly, "metric alarm"
-		base.Unit = money(p.AlarmMonthly) + "/month"
-		base.Idle, base.Hourly = p.AlarmMonthly, p.AlarmMonthly/hoursPerMonth
-	case "AWS::Batch::ComputeEnvironment":
+	case r.Type == "AWS::Batch::ComputeEnvironment":
 		return priceComputeEnvironment(id, r, t, p)
-	case "AWS::ECS::TaskDefinition":
-		perHour, size := fargateTaskPrice(props, p)
-		base.Kind = kindUsage
-		base.What = "Fargate task " + size + ", while a task runs"
-		base.Unit = money(perHour) + "/task-hour"
-		base.Usage = fmt.Sprintf("%s per task-second (1-minute minimum)", money(perHour/3600))
-	case "AWS::Lambda::Function":
-		if isCDKHelper(id, props) {
-			base.Kind, base.What = kindFree, "CDK's deploy-time helper function (runs at deploy and destroy only)"
-			return []line{base}
-		}
-		mem := num(props["MemorySize"], 128)
-		gbs := p.LambdaGBSecond
-		arch := "x86_64"
-		if strings.Contains(jsonString(props["Architectures"]), "arm64") {
-			gbs, arch = p.LambdaArmGBSecond, "arm64"
-		}
-		base.Kind = kindUsage
-		base.What = fmt.Sprintf("Lambda %g MB %s", mem, arch)
-		base.Unit = fmt.Sprintf("%s/million requests + %s/GB-second", money(p.LambdaPerMillion), money(gbs))
-		base.Usage = fmt.Sprintf("%s per 1,000 one-second invocations", money(1000*(p.LambdaPerMillion/1e6+mem/1024*gbs)))
-	case "AWS::DynamoDB::Table":
-		base.Kind = kindUsage
-		base.What = "DynamoDB on-demand table"
-		base.Unit = fmt.Sprintf("%s/million writes, %s/million reads, %s/GB-month", money(p.DynamoWRUPerMillion), money(p.DynamoRRUPerMillion), money(p.DynamoGBMonth))
-		base.Usage = "a hands-on's few thousand items: well under $0.01"
-		if str(props["BillingMode"]) != "PAY_PER_REQUEST" {
-			base.Kind, base.What = kindNotPriced, "DynamoDB provisioned capacity"
-		}
-	case "AWS::S3::Bucket":
-		base.Kind = kindUsage
-		base.What = "S3 bucket (Standard)"
-		base.Unit = fmt.Sprintf("%s/GB-month, %s/1,000 PUT, %s/1,000 GET", money(p.S3GBMonth), money(p.S3PutPer1000), money(p.S3GetPer1000))
-		base.Usage = "storage of what you put in it; emptied on destroy"
-	case "AWS::Logs::LogGroup":
-		base.Kind = kindUsage
-		base.What = "CloudWatch Logs"
-		base.Unit = fmt.Sprintf("%s/GB ingested, %s/GB-month stored", money(p.LogsIngestGB), money(p.LogsStoreGBMonth))
-		base.Usage = "a hands-on writes kilobytes: well under $0.01"
-	case "AWS::ApiGatewayV2::Api":
-		base.Kind = kindUsage
-		base.What = "API Gateway HTTP API"
-		base.Unit = money(p.HTTPAPIPerMillion) + "/million requests"
-		base.Usage = fmt.Sprintf("%s per 1,000 requests", money(p.HTTPAPIPerMillion/1000))
-	case "AWS::CloudFront::Distribution":
-		base.Kind = kindUsage
-		base.What = "CloudFront distribution"
-		base.Unit = fmt.Sprintf("%s/GB out, %s/10,000 HTTPS requests", money(p.CloudFrontGB), money(p.CloudFrontPer10k))
-		base.Usage = "the always-free tier covers 1 TB and 10 million requests a month"
-	case "AWS::SQS::Queue":
-		base.Kind = kindUsage
-		base.What = "SQS queue"
-		base.Unit = money(p.SQSPerMillion) + "/million requests"
-		base.Usage = "only failed asynchronous invocations land here"
-	default:
+	}
+	if price, ok := linePricers[r.Type]; ok {
+		price(&base, r.Properties, p)
+	} else {
 		base.Kind, base.What = kindNotPriced, "this resource type is not in the price table"
 	}
 	return []line{base}
+}
+
+// linePricers fill in the one line of a resource type that bills by use or by the
+// month on its own (an instance and a compute environment bring more lines: above).
+var linePricers = map[string]func(l *line, props map[string]any, p regionPrices){
+	"AWS::CloudWatch::Alarm":        priceAlarm,
+	"AWS::ECS::TaskDefinition":      priceTaskDefinition,
+	"AWS::Lambda::Function":         priceLambda,
+	"AWS::DynamoDB::Table":          priceDynamoTable,
+	"AWS::S3::Bucket":               priceBucket,
+	"AWS::Logs::LogGroup":           priceLogGroup,
+	"AWS::ApiGatewayV2::Api":        priceHTTPAPI,
+	"AWS::CloudFront::Distribution": priceDistribution,
+	"AWS::SQS::Queue":               priceQueue,
+}
+
+// priceAlarm: a metric alarm bills by the month whether it fires or not.
+func priceAlarm(l *line, _ map[string]any, p regionPrices) {
+	l.Kind, l.What = kindHourly, "metric alarm"
+	l.Unit = money(p.AlarmMonthly) + "/month"
+	l.Idle, l.Hourly = p.AlarmMonthly, p.AlarmMonthly/hoursPerMonth
+}
+
+func priceTaskDefinition(l *line, props map[string]any, p regionPrices) {
+	perHour, size := fargateTaskPrice(props, p)
+	l.Kind = kindUsage
+	l.What = "Fargate task " + size + ", while a task runs"
+	l.Unit = money(perHour) + "/task-hour"
+	l.Usage = fmt.Sprintf("%s per task-second (1-minute minimum)", money(perHour/3600))
+}
+
+func priceLambda(l *line, props map[string]any, p regionPrices) {
+	if isCDKHelper(l.Resource, props) {
+		l.Kind, l.What = kindFree, "CDK's deploy-time helper function (runs at deploy and destroy only)"
+		return
+	}
+	mem := num(props["MemorySize"], 128)
+	gbs := p.LambdaGBSecond
+	arch := "x86_64"
+	if strings.Contains(jsonString(props["Architectures"]), "arm64") {
+		gbs, arch = p.LambdaArmGBSecond, "arm64"
+	}
+	l.Kind = kindUsage
+	l.What = fmt.Sprintf("Lambda %g MB %s", mem, arch)
+	l.Unit = fmt.Sprintf("%s/million requests + %s/GB-second", money(p.LambdaPerMillion), money(gbs))
+	l.Usage = fmt.Sprintf("%s per 1,000 one-second invocations", money(1000*(p.LambdaPerMillion/1e6+mem/1024*gbs)))
+}
+
+// priceDynamoTable prices on-demand tables only: provisioned capacity bills by the hour at
+// rates the price table does not hold.
+func priceDynamoTable(l *line, props map[string]any, p regionPrices) {
+	l.Kind = kindUsage
+	l.What = "DynamoDB on-demand table"
+	l.Unit = fmt.Sprintf("%s/million writes, %s/million reads, %s/GB-month", money(p.DynamoWRUPerMillion), money(p.DynamoRRUPerMillion), money(p.DynamoGBMonth))
+	l.Usage = "a hands-on's few thousand items: well under $0.01"
+	if str(props["BillingMode"]) != "PAY_PER_REQUEST" {
+		l.Kind, l.What = kindNotPriced, "DynamoDB provisioned capacity"
+	}
+}
+
+func priceBucket(l *line, _ map[string]any, p regionPrices) {
+	l.Kind = kindUsage
+	l.What = "S3 bucket (Standard)"
+	l.Unit = fmt.Sprintf("%s/GB-month, %s/1,000 PUT, %s/1,000 GET", money(p.S3GBMonth), money(p.S3PutPer1000), money(p.S3GetPer1000))
+	l.Usage = "storage of what you put in it; emptied on destroy"
+}
+
+func priceLogGroup(l *line, _ map[string]any, p regionPrices) {
+	l.Kind = kindUsage
+	l.What = "CloudWatch Logs"
+	l.Unit = fmt.Sprintf("%s/GB ingested, %s/GB-month stored", money(p.LogsIngestGB), money(p.LogsStoreGBMonth))
+	l.Usage = "a hands-on writes kilobytes: well under $0.01"
+}
+
+func priceHTTPAPI(l *line, _ map[string]any, p regionPrices) {
+	l.Kind = kindUsage
+	l.What = "API Gateway HTTP API"
+	l.Unit = money(p.HTTPAPIPerMillion) + "/million requests"
+	l.Usage = fmt.Sprintf("%s per 1,000 requests", money(p.HTTPAPIPerMillion/1000))
+}
+
+func priceDistribution(l *line, _ map[string]any, p regionPrices) {
+	l.Kind = kindUsage
+	l.What = "CloudFront distribution"
+	l.Unit = fmt.Sprintf("%s/GB out, %s/10,000 HTTPS requests", money(p.CloudFrontGB), money(p.CloudFrontPer10k))
+	l.Usage = "the always-free tier covers 1 TB and 10 million requests a month"
+}
+
+func priceQueue(l *line, _ map[string]any, p regionPrices) {
+	l.Kind = kindUsage
+	l.What = "SQS queue"
+	l.Unit = money(p.SQSPerMillion) + "/million requests"
+	l.Usage = "only failed asynchronous invocations land here"
 }
 
 // priceInstance prices an EC2 instance, its public IPv4 address and its root volume,

@@ -165,15 +165,7 @@ func readAssembly(dir string) ([]stackTemplate, error) {
 		return nil, fmt.Errorf("no cloud assembly in %s: run `make synth` first", dir)
 	}
 	var manifest struct {
-		Artifacts map[string]struct {
-			Type        string `json:"type"`
-			DisplayName string `json:"displayName"`
-			Properties  struct {
-				TemplateFile string `json:"templateFile"`
-			} `json:"properties"`
-			Metadata               metadata `json:"metadata"`
-			AdditionalMetadataFile string   `json:"additionalMetadataFile"`
-		} `json:"artifacts"`
+		Artifacts map[string]artifact `json:"artifacts"`
 	}
 	if err := json.Unmarshal(raw, &manifest); err != nil {
 		return nil, fmt.Errorf("%s/manifest.json: %v", dir, err)
@@ -183,47 +175,84 @@ func readAssembly(dir string) ([]stackTemplate, error) {
 		if a.Type != "aws:cloudformation:stack" {
 			continue
 		}
-		s := stackTemplate{name: id}
-		meta := a.Metadata
-		if a.AdditionalMetadataFile != "" { // CDK writes each stack's metadata beside its template
-			raw, err := os.ReadFile(filepath.Join(dir, a.AdditionalMetadataFile))
-			if err != nil {
-				return nil, err
-			}
-			if err := json.Unmarshal(raw, &meta); err != nil {
-				return nil, fmt.Errorf("%s: %v", a.AdditionalMetadataFile, err)
-			}
-		}
-		for _, entry := range meta["/"+id] {
-			if entry.Type != optionsMetadata {
-				continue
-			}
-			s.options = []string{}
-			if list, ok := entry.Data.([]any); ok {
-				for _, o := range list {
-					s.options = append(s.options, fmt.Sprint(o))
-				}
-			}
-		}
-		raw, err := os.ReadFile(filepath.Join(dir, a.Properties.TemplateFile))
+		s, err := readStack(dir, id, a)
 		if err != nil {
 			return nil, err
-		}
-		if err := json.Unmarshal(raw, &s.template); err != nil {
-			return nil, fmt.Errorf("%s: %v", a.Properties.TemplateFile, err)
-		}
-		if raw, err := os.ReadFile(filepath.Join(dir, id+".assets.json")); err == nil {
-			var assets struct {
-				DockerImages map[string]any `json:"dockerImages"`
-			}
-			if json.Unmarshal(raw, &assets) == nil {
-				s.images = len(assets.DockerImages)
-			}
 		}
 		stacks = append(stacks, s)
 	}
 	sort.Slice(stacks, func(i, j int) bool { return courseOrder(stacks[i].name) < courseOrder(stacks[j].name) })
 	return stacks, nil
+}
+
+// artifact is one entry of the cloud assembly's manifest.json.
+type artifact struct {
+	Type        string `json:"type"`
+	DisplayName string `json:"displayName"`
+	Properties  struct {
+		TemplateFile string `json:"templateFile"`
+	} `json:"properties"`
+	Metadata               metadata `json:"metadata"`
+	AdditionalMetadataFile string   `json:"additionalMetadataFile"`
+}
+
+// readStack reads one stack's options, template and image-asset count.
+func readStack(dir, id string, a artifact) (stackTemplate, error) {
+	s := stackTemplate{name: id}
+	meta := a.Metadata
+	if a.AdditionalMetadataFile != "" { // CDK writes each stack's metadata beside its template
+		raw, err := os.ReadFile(filepath.Join(dir, a.AdditionalMetadataFile))
+		if err != nil {
+			return s, err
+		}
+		if err := json.Unmarshal(raw, &meta); err != nil {
+			return s, fmt.Errorf("%s: %v", a.AdditionalMetadataFile, err)
+		}
+	}
+	s.options = stackOptions(meta, id)
+	raw, err := os.ReadFile(filepath.Join(dir, a.Properties.TemplateFile))
+	if err != nil {
+		return s, err
+	}
+	if err := json.Unmarshal(raw, &s.template); err != nil {
+		return s, fmt.Errorf("%s: %v", a.Properties.TemplateFile, err)
+	}
+	s.images = imageAssets(filepath.Join(dir, id+".assets.json"))
+	return s, nil
+}
+
+// stackOptions returns the -c options the app recorded on the stack: nil when the
+// metadata does not say, an empty list when the stack was built without any.
+func stackOptions(meta metadata, id string) []string {
+	var opts []string
+	for _, entry := range meta["/"+id] {
+		if entry.Type != optionsMetadata {
+			continue
+		}
+		opts = []string{}
+		if list, ok := entry.Data.([]any); ok {
+			for _, o := range list {
+				opts = append(opts, fmt.Sprint(o))
+			}
+		}
+	}
+	return opts
+}
+
+// imageAssets counts the Docker image assets in a stack's assets file (0 when it
+// has none or cannot be read: the images only add a line to the estimate).
+func imageAssets(path string) int {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	var assets struct {
+		DockerImages map[string]any `json:"dockerImages"`
+	}
+	if json.Unmarshal(raw, &assets) != nil {
+		return 0
+	}
+	return len(assets.DockerImages)
 }
 
 // courseOrder sorts stacks as the course's chapters, unknown ones last.

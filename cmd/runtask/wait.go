@@ -66,23 +66,11 @@ func (c *session) wait(ctx context.Context, runs []*taskRun, finished func(*task
 	deadline := start.Add(c.opts.timeout)
 	interval := pollMin
 	for {
-		var pending []*taskRun
-		for _, r := range runs {
-			if !r.finished {
-				pending = append(pending, r)
-			}
-		}
+		pending := unfinished(runs)
 		if len(pending) == 0 {
 			return nil
 		}
-		byArn := map[string]*taskRun{}
-		var arns []string
-		for _, r := range pending[:min(len(pending), 100)] { // DescribeTasks takes 100 at most
-			byArn[r.arn] = r
-			arns = append(arns, r.arn)
-		}
-		out, err := c.ecs.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(c.stack.cluster), Tasks: arns},
-			func(o *ecs.Options) { o.RetryMaxAttempts = describeAttempts })
+		out, byArn, err := c.describeTasks(ctx, pending)
 		if ctx.Err() != nil {
 			p.close()
 			return c.interrupt(pending)
@@ -92,55 +80,101 @@ func (c *session) wait(ctx context.Context, runs []*taskRun, finished func(*task
 			c.followHint(pending)
 			return awsenv.Explain("following the task (ecs:DescribeTasks)", err)
 		}
-		for _, t := range out.Tasks {
-			r := byArn[aws.ToString(t.TaskArn)]
-			if r == nil {
-				continue
-			}
-			status, done := c.observe(r, t)
-			if status != r.status {
-				r.status = status
-				p.event(clk.now().Sub(start), fmt.Sprintf("task %s  %s", r.shortID(), status))
-			}
-			if done {
-				r.finished = true
-				p.pause()
-				finished(r)
-			}
-		}
-		for _, f := range out.Failures {
-			r := byArn[aws.ToString(f.Arn)]
-			if r == nil {
-				continue
-			}
-			if aws.ToString(f.Reason) == "MISSING" && clk.now().Sub(r.startedAt) < missingGrace && r.status == "" {
-				r.missing++ // not propagated yet: still starting
-				continue
-			}
-			r.finished, r.reason = true, "ECS no longer knows the task: "+aws.ToString(f.Reason)
-			if aws.ToString(f.Reason) == "MISSING" && r.status == "" {
-				r.reason = fmt.Sprintf("ECS still did not know the task %s after RunTask started it (DescribeTasks: MISSING)", missingGrace)
-			}
-			p.pause()
-			finished(r)
-		}
+		c.applyTasks(out.Tasks, byArn, p, start, finished)
+		applyFailures(out.Failures, byArn, p, finished)
 		if clk.now().After(deadline) {
 			p.close()
 			return c.timedOut(runs)
 		}
-		timer := clk.after(max(0, min(interval, deadline.Sub(clk.now()))))
-		for waiting := true; waiting; {
-			select {
-			case <-ctx.Done():
-				p.close()
-				return c.interrupt(pending)
-			case <-p.tick:
-				p.redraw(clk.now().Sub(start), pending)
-			case <-timer:
-				waiting = false
-			}
+		if !sleep(ctx, p, start, pending, max(0, min(interval, deadline.Sub(clk.now())))) {
+			p.close()
+			return c.interrupt(pending)
 		}
 		interval = min(2*interval, pollMax)
+	}
+}
+
+// unfinished returns the runs still being followed, in order.
+func unfinished(runs []*taskRun) []*taskRun {
+	var left []*taskRun
+	for _, r := range runs {
+		if !r.finished {
+			left = append(left, r)
+		}
+	}
+	return left
+}
+
+// describeTasks asks ECS about the first 100 pending tasks (DescribeTasks takes 100
+// at most; the others are asked about once some of these have finished) and
+// returns them by ARN to match the answer against.
+func (c *session) describeTasks(ctx context.Context, pending []*taskRun) (*ecs.DescribeTasksOutput, map[string]*taskRun, error) {
+	byArn := map[string]*taskRun{}
+	var arns []string
+	for _, r := range pending[:min(len(pending), 100)] {
+		byArn[r.arn] = r
+		arns = append(arns, r.arn)
+	}
+	out, err := c.ecs.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(c.stack.cluster), Tasks: arns},
+		func(o *ecs.Options) { o.RetryMaxAttempts = describeAttempts })
+	return out, byArn, err
+}
+
+// applyTasks shows each state change and hands over the tasks whose container has
+// exited.
+func (c *session) applyTasks(tasks []ecstypes.Task, byArn map[string]*taskRun, p *progress, start time.Time, finished func(*taskRun)) {
+	for _, t := range tasks {
+		r := byArn[aws.ToString(t.TaskArn)]
+		if r == nil {
+			continue
+		}
+		status, done := c.observe(r, t)
+		if status != r.status {
+			r.status = status
+			p.event(clk.now().Sub(start), fmt.Sprintf("task %s  %s", r.shortID(), status))
+		}
+		if done {
+			r.finished = true
+			p.pause()
+			finished(r)
+		}
+	}
+}
+
+// applyFailures ends the tasks ECS says it does not know, except a task that has not
+// propagated yet: MISSING within missingGrace of RunTask, before any status was seen.
+func applyFailures(failures []ecstypes.Failure, byArn map[string]*taskRun, p *progress, finished func(*taskRun)) {
+	for _, f := range failures {
+		r := byArn[aws.ToString(f.Arn)]
+		if r == nil {
+			continue
+		}
+		if aws.ToString(f.Reason) == "MISSING" && clk.now().Sub(r.startedAt) < missingGrace && r.status == "" {
+			r.missing++ // not propagated yet: still starting
+			continue
+		}
+		r.finished, r.reason = true, "ECS no longer knows the task: "+aws.ToString(f.Reason)
+		if aws.ToString(f.Reason) == "MISSING" && r.status == "" {
+			r.reason = fmt.Sprintf("ECS still did not know the task %s after RunTask started it (DescribeTasks: MISSING)", missingGrace)
+		}
+		p.pause()
+		finished(r)
+	}
+}
+
+// sleep waits d before the next poll, redrawing the live line meanwhile; it returns
+// false if ctx was cancelled (Ctrl-C) first.
+func sleep(ctx context.Context, p *progress, start time.Time, pending []*taskRun, d time.Duration) bool {
+	timer := clk.after(d)
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-p.tick:
+			p.redraw(clk.now().Sub(start), pending)
+		case <-timer:
+			return true
+		}
 	}
 }
 
@@ -233,12 +267,7 @@ func (c *session) interrupt(runs []*taskRun, notStarted ...*question) error {
 
 // timedOut leaves the tasks running and says how to follow them.
 func (c *session) timedOut(runs []*taskRun) error {
-	var left []*taskRun
-	for _, r := range runs {
-		if !r.finished {
-			left = append(left, r)
-		}
-	}
+	left := unfinished(runs)
 	for _, r := range left {
 		fmt.Fprintf(c.stderr, "runtask: timed out after %s waiting for task %s (last status %s); it goes on and stores its answers in the table\n",
 			c.opts.timeout, r.arn, r.status)

@@ -117,48 +117,11 @@ func drawLearningCurves(runs []result) (image.Image, curvesLayout, error) {
 	legend.TextStyle.Font.Size = vg.Points(10)
 	maxEpoch := 1
 	for i, r := range runs {
-		// A diverged run's curves end where its values stop being finite.
-		var train, val, accuracy plotter.XYs
-		finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
-		for _, e := range r.Epochs {
-			x := float64(e.Epoch)
-			if finite(e.TrainLoss) {
-				train = append(train, plotter.XY{X: x, Y: e.TrainLoss})
-			}
-			if finite(e.ValLoss) {
-				val = append(val, plotter.XY{X: x, Y: e.ValLoss})
-			}
-			if finite(e.ValAccuracy) {
-				accuracy = append(accuracy, plotter.XY{X: x, Y: e.ValAccuracy})
-			}
-			maxEpoch = max(maxEpoch, e.Epoch)
+		last, err := addRunCurves(loss, acc, &legend, r, layout.Colors[i])
+		if err != nil {
+			return nil, layout, err
 		}
-		label := r.label()
-		if at := r.divergedAt(); at > 0 {
-			label += fmt.Sprintf(" (diverged at %d)", at)
-		}
-		style := draw.LineStyle{Color: layout.Colors[i], Width: vg.Points(2)}
-		for _, series := range []struct {
-			p      *plot.Plot
-			xys    plotter.XYs
-			dashed bool
-		}{{loss, train, true}, {loss, val, false}, {acc, accuracy, false}} {
-			if len(series.xys) == 0 {
-				continue
-			}
-			l, err := plotter.NewLine(series.xys)
-			if err != nil {
-				return nil, layout, fmt.Errorf("%s: %w", r.label(), err)
-			}
-			l.LineStyle = style
-			if series.dashed {
-				l.LineStyle.Dashes = []vg.Length{vg.Points(6), vg.Points(4)}
-			}
-			series.p.Add(l)
-			if series.p == acc || len(accuracy) == 0 && !series.dashed {
-				legend.Add(label, l)
-			}
-		}
+		maxEpoch = max(maxEpoch, last)
 	}
 	for _, p := range []*plot.Plot{loss, acc} {
 		p.X.Min, p.X.Max = 1, float64(max(maxEpoch, 2))
@@ -176,6 +139,61 @@ func drawLearningCurves(runs []result) (image.Image, curvesLayout, error) {
 	layout.Loss = dataRect(loss, canvases[0][0], curvesHeight)
 	layout.Accuracy = dataRect(acc, canvases[0][1], curvesHeight)
 	return c.Image(), layout, nil
+}
+
+// addRunCurves adds one run's three curves (train loss dashed, validation loss and
+// accuracy solid, all in its colour) and its legend entry; it returns the run's last
+// epoch.
+func addRunCurves(loss, acc *plot.Plot, legend *plot.Legend, r result, col color.RGBA) (int, error) {
+	train, val, accuracy, last := runSeries(r)
+	label := r.label()
+	if at := r.divergedAt(); at > 0 {
+		label += fmt.Sprintf(" (diverged at %d)", at)
+	}
+	style := draw.LineStyle{Color: col, Width: vg.Points(2)}
+	for _, series := range []struct {
+		p      *plot.Plot
+		xys    plotter.XYs
+		dashed bool
+	}{{loss, train, true}, {loss, val, false}, {acc, accuracy, false}} {
+		if len(series.xys) == 0 {
+			continue
+		}
+		l, err := plotter.NewLine(series.xys)
+		if err != nil {
+			return last, fmt.Errorf("%s: %w", r.label(), err)
+		}
+		l.LineStyle = style
+		if series.dashed {
+			l.LineStyle.Dashes = []vg.Length{vg.Points(6), vg.Points(4)}
+		}
+		series.p.Add(l)
+		// The legend shows the accuracy line, or the validation loss of a run without one.
+		if series.p == acc || len(accuracy) == 0 && !series.dashed {
+			legend.Add(label, l)
+		}
+	}
+	return last, nil
+}
+
+// runSeries returns a run's points and its last epoch. A diverged run's curves end
+// where its values stop being finite.
+func runSeries(r result) (train, val, accuracy plotter.XYs, last int) {
+	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	for _, e := range r.Epochs {
+		x := float64(e.Epoch)
+		if finite(e.TrainLoss) {
+			train = append(train, plotter.XY{X: x, Y: e.TrainLoss})
+		}
+		if finite(e.ValLoss) {
+			val = append(val, plotter.XY{X: x, Y: e.ValLoss})
+		}
+		if finite(e.ValAccuracy) {
+			accuracy = append(accuracy, plotter.XY{X: x, Y: e.ValAccuracy})
+		}
+		last = max(last, e.Epoch)
+	}
+	return train, val, accuracy, last
 }
 
 // heatmapLayout says where each grid cell landed (for tests): Cells[i][j] is the
@@ -258,20 +276,7 @@ var noDataColor = color.RGBA{200, 200, 200, 255}
 // validation accuracy and labelled with it ("no data" where a job has none).
 func drawBestAccuracy(g bestGrid) (image.Image, heatmapLayout, error) {
 	layout := heatmapLayout{LRs: g.lrs, Momentums: g.momentums, Best: g.best, Diverged: g.diverged}
-	layout.Min, layout.Max = math.Inf(1), math.Inf(-1)
-	for _, row := range g.best {
-		for _, v := range row {
-			if !math.IsNaN(v) {
-				layout.Min, layout.Max = math.Min(layout.Min, v), math.Max(layout.Max, v)
-			}
-		}
-	}
-	if math.IsInf(layout.Min, 0) { // nothing to show: an empty scale
-		layout.Min, layout.Max = 0, 100
-	}
-	if layout.Max-layout.Min < 0.01 {
-		layout.Min, layout.Max = layout.Min-0.5, layout.Max+0.5
-	}
+	layout.Min, layout.Max = colorScale(g)
 	layout.Palette = viridis(255)
 
 	p := plot.New()
@@ -285,7 +290,42 @@ func drawBestAccuracy(g bestGrid) (image.Image, heatmapLayout, error) {
 	p.X.Min, p.X.Max = -0.5, float64(len(g.momentums))-0.5
 	p.Y.Min, p.Y.Max = -0.5, float64(len(g.lrs))-0.5
 	p.X.Padding, p.Y.Padding = 0, 0
+	l, err := cellLabels(g, layout)
+	if err != nil {
+		return nil, layout, err
+	}
+	p.Add(l)
 
+	c := vgimg.NewWith(vgimg.UseWH(px(heatmapWidth), px(heatmapHeight)), vgimg.UseDPI(dpi))
+	dc := draw.Crop(draw.New(c), vg.Points(5), -vg.Points(15), vg.Points(5), -vg.Points(5))
+	p.Draw(dc)
+	layout.Cells = cellRects(g, p, dc)
+	return c.Image(), layout, nil
+}
+
+// colorScale is the range of the heat-map's colours: the best accuracies' range,
+// widened to 1 point when they are (nearly) all equal, 0-100 when there are none.
+func colorScale(g bestGrid) (lo, hi float64) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, row := range g.best {
+		for _, v := range row {
+			if !math.IsNaN(v) {
+				lo, hi = math.Min(lo, v), math.Max(hi, v)
+			}
+		}
+	}
+	if math.IsInf(lo, 0) { // nothing to show: an empty scale
+		lo, hi = 0, 100
+	}
+	if hi-lo < 0.01 {
+		lo, hi = lo-0.5, hi+0.5
+	}
+	return lo, hi
+}
+
+// cellLabels writes each cell's accuracy ("no data", "diverged") in the middle of the
+// cell, white on dark colours and black on light ones.
+func cellLabels(g bestGrid, layout heatmapLayout) (*plotter.Labels, error) {
 	labels := plotter.XYLabels{}
 	var labelColors []color.Color
 	for i := range g.lrs {
@@ -309,31 +349,30 @@ func drawBestAccuracy(g bestGrid) (image.Image, heatmapLayout, error) {
 	}
 	l, err := plotter.NewLabels(labels)
 	if err != nil {
-		return nil, layout, err
+		return nil, err
 	}
 	for k := range l.TextStyle {
 		l.TextStyle[k].Color = labelColors[k]
 		l.TextStyle[k].Font.Size = vg.Points(13)
 		l.TextStyle[k].XAlign, l.TextStyle[k].YAlign = draw.XCenter, draw.YCenter
 	}
-	p.Add(l)
+	return l, nil
+}
 
-	c := vgimg.NewWith(vgimg.UseWH(px(heatmapWidth), px(heatmapHeight)), vgimg.UseDPI(dpi))
-	dc := draw.Crop(draw.New(c), vg.Points(5), -vg.Points(15), vg.Points(5), -vg.Points(5))
-	p.Draw(dc)
-
-	layout.Cells = make([][]image.Rectangle, len(g.lrs))
+// cellRects says where each cell landed in the drawn image, in pixels.
+func cellRects(g bestGrid, p *plot.Plot, dc draw.Canvas) [][]image.Rectangle {
+	cells := make([][]image.Rectangle, len(g.lrs))
 	data := p.DataCanvas(dc)
 	tx, ty := p.Transforms(&data)
 	for i := range g.lrs {
-		layout.Cells[i] = make([]image.Rectangle, len(g.momentums))
+		cells[i] = make([]image.Rectangle, len(g.momentums))
 		for j := range g.momentums {
 			x0, x1 := tx(float64(j)-0.5), tx(float64(j)+0.5)
 			y0, y1 := ty(g.row(i)-0.5), ty(g.row(i)+0.5)
-			layout.Cells[i][j] = pixelRect(x0, x1, y0, y1, heatmapHeight)
+			cells[i][j] = pixelRect(x0, x1, y0, y1, heatmapHeight)
 		}
 	}
-	return c.Image(), layout, nil
+	return cells
 }
 
 // cellColor is the palette colour the heat-map gives a value.

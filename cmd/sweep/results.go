@@ -63,17 +63,47 @@ func (s *session) report(ctx context.Context, jobs []*job, grid []gridPoint) err
 // results downloads every metrics file in the bucket, redraws the plots, and says
 // why grid points without a file have none (a failed job of the queue).
 func (s *session) results(ctx context.Context) error {
+	keys, err := s.listMetricsKeys(ctx)
+	if err != nil {
+		return err
+	}
+	results, err := s.fetchKeys(ctx, keys)
+	if err != nil {
+		return err
+	}
+	failedIDs, err := s.latestFailedJobs(ctx)
+	if err != nil {
+		return err
+	}
+	grid, err := s.explainFailedJobs(ctx, failedIDs)
+	if err != nil {
+		return err
+	}
+	if len(results) == 0 && len(grid) == 0 {
+		s.ui.printf("No metrics files in s3://%s yet: run a sweep with `go run ./cmd/sweep sweep`.\n", s.aws.names.Bucket)
+		return nil
+	}
+	return s.save(results, grid)
+}
+
+// listMetricsKeys lists the keys of the metrics files in the bucket.
+func (s *session) listMetricsKeys(ctx context.Context) ([]string, error) {
 	var keys []string
 	pages := s3.NewListObjectsV2Paginator(s.aws.s3, &s3.ListObjectsV2Input{Bucket: aws.String(s.aws.names.Bucket), Prefix: aws.String("metrics_")})
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if err != nil {
-			return awsenv.Explain("listing s3://"+s.aws.names.Bucket, err)
+			return nil, awsenv.Explain("listing s3://"+s.aws.names.Bucket, err)
 		}
 		for _, o := range page.Contents {
 			keys = append(keys, aws.ToString(o.Key))
 		}
 	}
+	return keys, nil
+}
+
+// fetchKeys downloads the metrics files among keys (other objects are skipped).
+func (s *session) fetchKeys(ctx context.Context, keys []string) ([]result, error) {
 	var results []result
 	for _, key := range keys {
 		lr, m, ok := simplebatch.ParseMetricsKey(key)
@@ -82,17 +112,21 @@ func (s *session) results(ctx context.Context) error {
 		}
 		r, err := s.fetch(ctx, gridPoint{LR: lr, Momentum: m}, true)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		results = append(results, r)
 	}
+	return results, nil
+}
 
-	// The latest job of each grid point, if it failed, explains a hole or a partial curve.
+// latestFailedJobs returns the IDs of the grid points whose latest job failed: such a
+// job explains a hole or a partial curve (an older failure was since run again).
+func (s *session) latestFailedJobs(ctx context.Context) ([]string, error) {
 	latest := map[string]types.JobSummary{}
 	for _, st := range []types.JobStatus{types.JobStatusSucceeded, types.JobStatusFailed} {
 		summaries, err := s.listJobSummaries(ctx, st)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, js := range summaries {
 			if prev, ok := latest[aws.ToString(js.JobName)]; !ok || aws.ToInt64(js.CreatedAt) > aws.ToInt64(prev.CreatedAt) {
@@ -106,9 +140,15 @@ func (s *session) results(ctx context.Context) error {
 			failedIDs = append(failedIDs, aws.ToString(js.JobId))
 		}
 	}
-	details, err := s.describe(ctx, failedIDs)
+	return failedIDs, nil
+}
+
+// explainFailedJobs prints why each of the jobs failed and returns their grid points,
+// so that the heat map shows them as holes.
+func (s *session) explainFailedJobs(ctx context.Context, ids []string) ([]gridPoint, error) {
+	details, err := s.describe(ctx, ids)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var grid []gridPoint
 	for _, d := range details {
@@ -120,11 +160,7 @@ func (s *session) results(ctx context.Context) error {
 		s.explainFailure(ctx, j)
 		grid = append(grid, j.Point)
 	}
-	if len(results) == 0 && len(grid) == 0 {
-		s.ui.printf("No metrics files in s3://%s yet: run a sweep with `go run ./cmd/sweep sweep`.\n", s.aws.names.Bucket)
-		return nil
-	}
-	return s.save(results, grid)
+	return grid, nil
 }
 
 // fetch downloads and parses one grid point's metrics file; keep also saves it in --out.
@@ -204,27 +240,44 @@ func (s *session) save(results []result, grid []gridPoint) error {
 		return err
 	}
 	sortResults(results)
+	g := newBestGrid(results, grid)
+	written, err := s.writePlots(results, g)
+	if err != nil {
+		return err
+	}
+	s.printBestGrid(g)
+	s.printDiverged(results)
+	s.ui.printf("Saved %s and %s\n", cli.Plural(len(results), "metrics file"), strings.Join(written, ", "))
+	return nil
+}
+
+// writePlots writes the learning curves (when there are results) and the heat map of
+// best accuracies in --out, and returns the paths written.
+func (s *session) writePlots(results []result, g bestGrid) ([]string, error) {
 	var written []string
 	if len(results) > 0 {
 		img, _, err := drawLearningCurves(results)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := writePNG(filepath.Join(s.out, curvesFile), img); err != nil {
-			return err
+			return nil, err
 		}
 		written = append(written, filepath.Join(s.out, curvesFile))
 	}
-	g := newBestGrid(results, grid)
 	img, _, err := drawBestAccuracy(g)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := writePNG(filepath.Join(s.out, heatmapFile), img); err != nil {
-		return err
+		return nil, err
 	}
-	written = append(written, filepath.Join(s.out, heatmapFile))
+	return append(written, filepath.Join(s.out, heatmapFile)), nil
+}
 
+// printBestGrid prints the best validation accuracy of each grid point as a table,
+// then the best point of all.
+func (s *session) printBestGrid(g bestGrid) {
 	s.ui.printf("\nBest validation accuracy (%%), rows lr, columns momentum:\n")
 	s.ui.printf("%-8s", "lr \\ m")
 	for _, m := range g.momentums {
@@ -254,14 +307,16 @@ func (s *session) save(results []result, grid []gridPoint) error {
 	if bestAt != "" {
 		s.ui.printf("Best: %s → %.2f %%\n", bestAt, bestAcc)
 	}
+}
+
+// printDiverged names the runs whose loss became not a number, and from which epoch.
+func (s *session) printDiverged(results []result) {
 	for _, r := range results {
 		if at := r.divergedAt(); at > 0 {
 			s.ui.printf("Diverged: lr %s, momentum %s: the loss is not a number from epoch %d on (the learning rate is too large)\n",
 				trimFloat(r.Point.LR), trimFloat(r.Point.Momentum), at)
 		}
 	}
-	s.ui.printf("Saved %s and %s\n", cli.Plural(len(results), "metrics file"), strings.Join(written, ", "))
-	return nil
 }
 
 // explainFailure prints why a job failed, where its log is, and the log's last lines.

@@ -102,8 +102,9 @@ bench: test-setup ## benchmarks, each reported against its baseline (QA worker: 
 	go test -run '^$$' -bench . -benchmem ./...
 
 bashoutter-local: setup ## hands-on #6 on localhost: the page and the API against a local DynamoDB (moto)
-	@echo "make bashoutter-local: compiling the local mode (the first time up to a minute on 2 cores, silent), then starting it"
-	go run ./cmd/bashoutter local
+	@echo "make bashoutter-local: compiling bin/bashoutter (the first time up to a minute on 2 cores, silent), then starting it; Ctrl-C stops it"
+	go build -o bin/bashoutter ./cmd/bashoutter
+	bin/bashoutter local
 
 clean: ## remove build output (not node_modules)
 	rm -rf cdk.out
@@ -114,7 +115,7 @@ CLIENTS := preflight runtask sweep serverless bashoutter cost leftovers
 
 .PHONY: clients
 clients: ## build the seven clients into bin/ (they keep their exit codes; go run does not)
-	@echo "compiling $(CLIENTS) into bin/ (the first time takes 3-5 minutes on 2 cores, later builds seconds)"
+	@echo "compiling $(CLIENTS) into bin/ (the first time 1-5 minutes on 2 cores and up to 3 GB of memory, later builds seconds)"
 	go build -o bin/ $(addprefix ./cmd/,$(CLIENTS))
 
 # The clients under injected faults (internal/testenv/fault.go, scenarios.go): runs the

@@ -528,7 +528,7 @@ func validateAvailabilityZone(v, region string) (string, error) {
 	}
 	if region != "" && m[1] != region {
 		return "", &Error{Key: KeyZone, Value: v,
-			Problem: fmt.Sprintf("a zone of %s, but you deploy to %s (your AWS profile's region); pick a zone of %s (`go run ./cmd/preflight` lists them) or deploy to %s", m[1], region, region, m[1]),
+			Problem: fmt.Sprintf("a zone of %s, but you deploy to %s (CDK_DEFAULT_REGION: the CDK CLI takes it from AWS_REGION or your profile, else us-east-1); pick a zone of %s (`go run ./cmd/preflight` lists them) or deploy to %s", m[1], region, region, m[1]),
 			Example: region + "a"}
 	}
 	return s, nil

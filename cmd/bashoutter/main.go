@@ -130,7 +130,14 @@ var errThrottled = errors.New("throttled")
 // Gateway asks to retry, which a plain HTTP client has to retry itself.
 var throttleBackoff = retry.NewExponentialJitterBackoff(5 * time.Second)
 
-const maxTries = 7
+// maxTries bounds the tries of a request that failed with a 5xx or a lost connection;
+// maxThrottledTries those of a request the stage throttled (429), which only asks to
+// come back later: with 20 requests at once against a stage of 10 requests/s, a
+// request may be throttled many times in a row before its turn comes.
+const (
+	maxTries          = 7
+	maxThrottledTries = 20
+)
 
 // do sends one request, retrying with back-off what API Gateway asks to retry (at most
 // maxTries in all), and decodes a JSON answer into out (when not nil). It reports how
@@ -159,7 +166,7 @@ func (c *client) do(ctx context.Context, method, path string, body, out any) (th
 		} else if ctx.Err() != nil || !retryable(err, method != http.MethodPost) {
 			return throttled, err
 		}
-		if attempt == maxTries {
+		if attempt >= maxTries && (!errors.Is(err, errThrottled) || attempt >= maxThrottledTries) {
 			return throttled, fmt.Errorf("%w after %d tries", err, attempt)
 		}
 		wait, _ := throttleBackoff.BackoffDelay(attempt, err)

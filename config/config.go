@@ -156,7 +156,7 @@ var allKeys = []key{
 	{name: KeySSHCidr, stacks: []string{handsons.MyFirstEc2, handsons.Ec2ForDl}, check: ignoreRegion(validateSSHCidr), doc: "your IPv4 address /32 for SSH"},
 	{name: KeyInstanceType, stacks: []string{handsons.MyFirstEc2, handsons.Ec2ForDl, handsons.SimpleBatch}, check: ignoreRegion(validateInstanceType), fits: instanceTypeFits, doc: "instance type"},
 	{name: KeySpot, stacks: []string{handsons.Ec2ForDl, handsons.EcsClusterQaBot, handsons.SimpleBatch}, check: ignoreRegion(validateBool(KeySpot)), doc: "spot capacity"},
-	{name: KeyIdleStop, stacks: []string{handsons.Ec2ForDl}, check: ignoreRegion(validateInt(KeyIdleStop, 0, 24*60, "60", "minutes of idleness before the instance stops itself; 0 turns the auto-stop off")), doc: "idle minutes before the instance stops"},
+	{name: KeyIdleStop, stacks: []string{handsons.Ec2ForDl}, check: ignoreRegion(validateIdleStop), doc: "idle minutes before the instance stops"},
 	{name: KeyMaxVcpus, stacks: []string{handsons.SimpleBatch}, check: ignoreRegion(validateInt(KeyMaxVcpus, 4, 10000, "16", "the most vCPUs the compute environment may run at once; one SimpleBatch job takes 4")), doc: "vCPU cap of the compute environment"},
 	{name: KeyDlamiParam, stacks: []string{handsons.Ec2ForDl}, check: ignoreRegion(validateSSMParameterName), doc: "public SSM parameter of the image"},
 	{name: KeyZone, stacks: []string{handsons.MyFirstEc2, handsons.Ec2ForDl}, check: validateAvailabilityZone, doc: "Availability Zone of the instance's subnet"},
@@ -543,6 +543,21 @@ func validateInt(key string, min, max int, example, meaning string) func(string)
 		}
 		return strconv.Itoa(n), nil
 	}
+}
+
+// validateIdleStop accepts 0 (no auto-stop) or 5 to 1440 minutes in steps of 5: the
+// alarm reads EC2's basic-monitoring CPU metric, which comes every 5 minutes
+// (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/manage-detailed-monitoring.html),
+// so another value could only be rounded without a word.
+func validateIdleStop(v string) (string, error) {
+	s, err := validateInt(KeyIdleStop, 0, 24*60, "60", "minutes of idleness before the instance stops itself; 0 turns the auto-stop off")(v)
+	if err != nil {
+		return "", err
+	}
+	if n, _ := strconv.Atoi(s); n%5 != 0 {
+		return "", &Error{Key: KeyIdleStop, Value: v, Problem: "not a multiple of 5: the alarm sees the instance's CPU in 5-minute periods (0 turns the auto-stop off)", Example: strconv.Itoa((n + 4) / 5 * 5)}
+	}
+	return s, nil
 }
 
 // validateBool accepts true/false (and yes/no, 1/0, on/off), as typed after -c.

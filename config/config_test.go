@@ -188,6 +188,8 @@ func TestBadValuesFailWithOneLineNamingTheFlag(t *testing.T) {
 		{KeySSHCidr, "0.0.0.0/0", "opens SSH to 4294967296 addresses"},
 		{KeySSHCidr, "1.0.0.0/8", "opens SSH to 16777216 addresses"},
 		{KeySSHCidr, "198.51.100.0/23", "at most a /24"},
+		{KeyIdleStop, "1", "not a multiple of 5: the alarm sees the instance's CPU in 5-minute periods"},
+		{KeyIdleStop, "7", "(example: -c idle_stop_minutes=10)"},
 		{KeySSHCidr, "203.0.113.7/24", "did you mean 203.0.113.0/24"},
 		{KeySSHCidr, "2001:db8::/64", "IPv6"},
 		{KeySSHCidr, "192.168.1.10/32", "a private range"},

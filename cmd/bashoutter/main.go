@@ -380,6 +380,17 @@ func (c *client) deleteAll(ctx context.Context, ids []string, progress io.Writer
 // runLocal is `make bashoutter-local`: moto's DynamoDB, the table, the page and the API.
 func (f *flags) runLocal(ctx context.Context, call *cli.Call) error {
 	port, apiPort, stdout := f.port, f.apiPort, call.Stdout
+	for _, p := range []struct {
+		flag string
+		n    int
+	}{{"--port", port}, {"--api-port", apiPort}} {
+		if p.n < 1 || p.n > 65535 {
+			return cli.Usagef("%s %d: a TCP port is 1 to 65535", p.flag, p.n)
+		}
+	}
+	if port == apiPort {
+		return cli.Usagef("--port and --api-port are both %d: the page and the API need two ports", port)
+	}
 	root, err := project.Root()
 	if err != nil {
 		return err

@@ -242,3 +242,17 @@ func TestListShowsFieldsSafely(t *testing.T) {
 		}
 	}
 }
+
+// Bad ports are usage errors (exit 2), found before moto is started (issue 13).
+func TestLocalRefusesBadPorts(t *testing.T) {
+	for args, want := range map[string]string{
+		"--port 99999":                  "error: --port 99999: a TCP port is 1 to 65535\n",
+		"--api-port 0":                  "error: --api-port 0: a TCP port is 1 to 65535\n",
+		"--port 18095 --api-port 18095": "error: --port and --api-port are both 18095: the page and the API need two ports\n",
+	} {
+		code, out, errOut := runCmd(t, append([]string{"local"}, strings.Fields(args)...)...)
+		if code != cli.ExitUsage || out != "" || errOut != want {
+			t.Errorf("local %s = %d %q %q", args, code, out, errOut)
+		}
+	}
+}

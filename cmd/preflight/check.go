@@ -242,6 +242,9 @@ func zones(ctx context.Context, ec2c ec2API, req request) (string, []string, err
 // apiFailure turns an AWS error into one line that names the call and, for missing
 // permissions, what to grant.
 func apiFailure(call string, err error) error {
+	if errors.Is(err, context.Canceled) {
+		return err // Ctrl-C: the skeleton says "interrupted" and exits 130
+	}
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) && (strings.Contains(apiErr.ErrorCode(), "Denied") || apiErr.ErrorCode() == "UnauthorizedOperation") {
 		return &userError{fmt.Sprintf("%s was denied: your credentials need ec2:Describe*, servicequotas:Get* and ssm:GetParameter* (the ReadOnlyAccess policy has them all)", call)}

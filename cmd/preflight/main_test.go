@@ -302,3 +302,21 @@ func TestHelpAndGlobalFlags(t *testing.T) {
 		}
 	}
 }
+
+// Ctrl-C while AWS has not answered yet (issue 13): "interrupted", exit 130, never
+// the SDK's "context canceled" as a failure.
+func TestInterruptIsNotAFailure(t *testing.T) {
+	silent := testenv.StartSilentEndpoint(t)
+	t.Setenv("AWS_ENDPOINT_URL", silent.URL)
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv("AWS_REGION", "us-east-1")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { <-silent.Accepted; cancel() }() // Ctrl-C once a request is waiting
+	var out, errOut bytes.Buffer
+	code := run(ctx, []string{"Ec2ForDl"}, &out, &errOut)
+	if code != cli.ExitInterrupted || errOut.String() != "interrupted: preflight stopped before it finished\n" {
+		t.Errorf("exit %d, stderr %q", code, errOut.String())
+	}
+}

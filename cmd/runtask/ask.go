@@ -229,6 +229,10 @@ func (c *session) answer(ctx context.Context, qs []*question, parallel int) erro
 		cancel()
 		if r.err != nil {
 			c.markFailed(r.questions, "no task could be started: "+cli.OneLine(r.err.Error()))
+			if ctx.Err() != nil { // Ctrl-C while RunTask was refused: say both, start no more
+				c.progressf("interrupted: no task started for %s, marked failed (%s)", idList(r.questions), cli.OneLine(r.err.Error()))
+				return c.interrupt(started, questionsOf(runs[i+1:])...)
+			}
 			if len(runs) == 1 {
 				return r.err
 			}
@@ -238,11 +242,7 @@ func (c *session) answer(ctx context.Context, qs []*question, parallel int) erro
 		started = append(started, r)
 		c.progressf("%s in %s: started task %s on %s for %s (%s)", c.stack.name, c.region, r.shortID(), capacity, cli.Plural(len(r.questions), "question"), idList(r.questions))
 		if ctx.Err() != nil {
-			var notStarted []*question
-			for _, later := range runs[i+1:] {
-				notStarted = append(notStarted, later.questions...)
-			}
-			return c.interrupt(started, notStarted...)
+			return c.interrupt(started, questionsOf(runs[i+1:])...)
 		}
 	}
 	if len(started) > 0 {
@@ -251,6 +251,15 @@ func (c *session) answer(ctx context.Context, qs []*question, parallel int) erro
 		}
 	}
 	return out.close()
+}
+
+// questionsOf lists the questions of runs, in order.
+func questionsOf(runs []*taskRun) []*question {
+	var qs []*question
+	for _, r := range runs {
+		qs = append(qs, r.questions...)
+	}
+	return qs
 }
 
 // split divides the questions into contiguous groups, one per task.

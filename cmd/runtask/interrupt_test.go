@@ -131,3 +131,46 @@ func TestInterruptWhileRunningMarksTheQuestion(t *testing.T) {
 	wantOneLine(t, "last line", lastLine(errOut), "runtask: interrupted: stopped task ", "; 1 of 1 question marked failed in the table;")
 	checkInterrupted(t, h, 1)
 }
+
+// Ctrl-C while a RunTask is in flight that ECS then refuses (issue 13's re-probe): the
+// client says both in one line, starts no further task, exits 130, and every question
+// ends failed.
+func TestInterruptDuringARefusedRunTask(t *testing.T) {
+	denied := testenv.Scenario{Name: "interrupt-denied", Seed: 1, Refusal: true,
+		// https://docs.aws.amazon.com/AmazonECS/latest/APIReference/CommonErrors.html (AccessDeniedException 400)
+		Rules: []testenv.Rule{{Name: "denied", Service: "ecs", Ops: []string{"RunTask"}, Kind: testenv.KindError, Status: 400, Every: 1,
+			Code: "AccessDeniedException", Message: "User: arn:aws:iam::123456789012:user/learner is not authorized to perform: ecs:RunTask"}}}
+	for _, c := range []struct {
+		args      []string
+		questions int
+	}{
+		{[]string{"ask", qabot.ExampleContext, qabot.ExampleQuestion}, 1},
+		{[]string{"ask-many", "--parallel", "3"}, 10},
+	} {
+		t.Run(c.args[0], func(t *testing.T) {
+			h, p := underFaults(t, denied)
+			code, out, errOut := interruptAt(t, h, p, func(c testenv.Call, _ map[string]int) bool { return c.Op == "RunTask" }, c.args...)
+			if code != exitInterrupted {
+				t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+			}
+			if !strings.Contains(errOut, "runtask: interrupted: no task started for item") || !strings.Contains(errOut, "ecs:RunTask) was denied") {
+				t.Errorf("stderr:\n%s", errOut)
+			}
+			if n := len(h.seen("RunTask")); n != 0 {
+				t.Errorf("%d tasks started by the stand-in", n)
+			}
+			if n := p.Total(); n != 1 {
+				t.Errorf("RunTask refused %d times, want 1 (no further task after Ctrl-C)", n)
+			}
+			items := storedItems(t)
+			if len(items) != c.questions {
+				t.Errorf("%d items, want %d", len(items), c.questions)
+			}
+			for _, it := range items {
+				if it.Status != qabot.StatusFailed {
+					t.Errorf("item %s: %s %q, want failed", it.ItemID, it.Status, it.Error)
+				}
+			}
+		})
+	}
+}

@@ -135,6 +135,12 @@ func (o *options) do(check func() error, step func(context.Context, *session) er
 			err = step(ctx, &session{aws: env, ui: o.ui, out: o.out, poll: o.poll})
 		}
 		if err != nil && ctx.Err() != nil { // Ctrl-C, whatever call it interrupted
+			switch c.Command.Name {
+			case "results":
+				return cli.Interrupted("no plot was redrawn; the results stay in the bucket: run `go run ./cmd/sweep results` again")
+			case "cancel":
+				return cli.Interrupted("some jobs may still run in AWS Batch (and bill): run `go run ./cmd/sweep cancel` again")
+			}
 			return cli.Interrupted("stopped watching; the jobs keep running in AWS Batch (and billing): " +
 				"`go run ./cmd/sweep watch` follows them again, `go run ./cmd/sweep cancel` stops them")
 		}

@@ -572,3 +572,21 @@ func TestHelpAndGlobalFlags(t *testing.T) {
 		t.Errorf("connect saw %q", regions)
 	}
 }
+
+// Ctrl-C while `results` waits for AWS (issue 13's re-probe): the message speaks of
+// the plots, not of jobs being watched.
+func TestInterruptedResultsSaysWhatItStopped(t *testing.T) {
+	silent := testenv.StartSilentEndpoint(t)
+	cfg := moto.Config()
+	cfg.BaseEndpoint = aws.String(silent.URL)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { <-silent.Accepted; cancel() }() // Ctrl-C once a request is waiting
+	var out, errOut bytes.Buffer
+	code := run(ctx, []string{"results"}, newUI(&out, false, os.Getenv), &errOut,
+		func(ctx context.Context, _, _ string) (*awsEnv, error) { return connect(ctx, cfg) })
+	want := "interrupted: no plot was redrawn; the results stay in the bucket: run `go run ./cmd/sweep results` again\n"
+	if code != 130 || errOut.String() != want {
+		t.Errorf("exit %d, stderr %q", code, errOut.String())
+	}
+}

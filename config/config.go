@@ -358,7 +358,11 @@ func resolveKey(name, stack, keyName, value string) (key, error) {
 		return k, nil
 	}
 	if !isStack(stack) {
-		problem := fmt.Sprintf("%q is not a stack of this app", stack)
+		shown := display(stack) // a 2,611-character name stays one short line (found by FuzzLoad)
+		if shown == stack {
+			shown = strconv.Quote(stack)
+		}
+		problem := shown + " is not a stack of this app"
 		e := &Error{Key: name, Value: value, Problem: problem}
 		if s := suggest(stack, handsons.Stacks); s != "" {
 			e.Problem += "; did you mean " + s + "?"
